@@ -1,0 +1,137 @@
+"""The application factory."""
+
+import os
+from pathlib import Path
+
+from flask import Flask, session
+from sqlalchemy import event
+from sqlalchemy.engine import Engine
+
+from lms import config as default_config
+from lms.extensions import babel, csrf, db, limiter, login_manager, migrate
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+class ConfigError(RuntimeError):
+    """The configuration is unsafe or incomplete; the app refuses to start."""
+
+
+def create_app(test_config: dict | None = None) -> Flask:
+    app = Flask(
+        __name__,
+        instance_path=str(ROOT / "instance"),
+        instance_relative_config=True,
+        template_folder="../templates",
+        static_folder="../static",
+    )
+    app.config.from_object(default_config)
+    if test_config is None:
+        app.config.from_pyfile("config.py", silent=True)
+        app.config.from_prefixed_env("LMS")
+    else:
+        app.config.from_mapping(test_config)
+    _finish_config(app)
+    if app.config["PROXY_HOPS"]:
+        from werkzeug.middleware.proxy_fix import ProxyFix
+
+        hops = int(app.config["PROXY_HOPS"])
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=hops, x_proto=hops, x_host=hops)
+
+    db.init_app(app)
+    migrate.init_app(app, db, directory=str(ROOT / "migrations"))
+    csrf.init_app(app)
+    limiter.init_app(app)
+    babel.init_app(
+        app, locale_selector=_select_locale, timezone_selector=lambda: app.config["TIMEZONE"]
+    )
+    _init_login(app)
+
+    from lms import models  # noqa: F401  (every table known to SQLAlchemy and Alembic)
+    from lms.access import check_access
+    from lms.cli import register_cli
+    from lms.errors import register_error_handlers
+    from lms.web import register_web
+
+    app.before_request(check_access)
+    register_error_handlers(app)
+    register_web(app)
+    register_cli(app)
+    return app
+
+
+def _finish_config(app: Flask) -> None:
+    config = app.config
+    production = config["ENV"] == "production"
+    url = config.get("SQLALCHEMY_DATABASE_URI") or config["DATABASE_URL"]
+    if not url:
+        url = f"sqlite:///{Path(app.instance_path) / 'lms.sqlite3'}"
+    config["SQLALCHEMY_DATABASE_URI"] = url
+    if url.startswith("sqlite"):
+        # Writers wait for each other instead of failing with "database is locked".
+        config.setdefault("SQLALCHEMY_ENGINE_OPTIONS", {"connect_args": {"timeout": 30}})
+    else:
+        config.setdefault("SQLALCHEMY_ENGINE_OPTIONS", {"pool_pre_ping": True})
+    if config["REDIS_URL"]:
+        config["RATELIMIT_STORAGE_URI"] = config["REDIS_URL"]
+    else:
+        config.setdefault("RATELIMIT_STORAGE_URI", "memory://")
+    config["STORAGE_DIR"] = config["STORAGE_DIR"] or os.path.join(app.instance_path, "storage")
+
+    if production:
+        secret = config.get("SECRET_KEY") or ""
+        if secret in ("", "dev", default_config.SECRET_KEY) or len(secret) < 32:
+            raise ConfigError(
+                "LMS_ENV=production needs a SECRET_KEY of 32+ random characters "
+                "(instance/config.py or LMS_SECRET_KEY)"
+            )
+        config.update(
+            SESSION_COOKIE_SECURE=True,
+            REMEMBER_COOKIE_SECURE=True,
+            SESSION_COOKIE_NAME="__Host-session",
+            REMEMBER_COOKIE_NAME="__Host-remember",
+            PREFERRED_URL_SCHEME="https",
+        )
+
+
+@event.listens_for(Engine, "connect")
+def _sqlite_pragmas(dbapi_connection, _record) -> None:
+    """SQLite: enforce foreign keys, WAL so readers never block the writer, wait when busy."""
+    if type(dbapi_connection).__module__.startswith("sqlite3"):
+        cursor = dbapi_connection.cursor()
+        cursor.execute("PRAGMA foreign_keys=ON")
+        cursor.execute("PRAGMA journal_mode=WAL")
+        cursor.execute("PRAGMA synchronous=NORMAL")
+        cursor.execute("PRAGMA busy_timeout=30000")
+        cursor.close()
+
+
+def _select_locale() -> str:
+    from flask import current_app, has_request_context
+
+    lang = session.get("lang") if has_request_context() else None
+    if lang in current_app.config["LANGUAGES"]:
+        return lang
+    return current_app.config["BABEL_DEFAULT_LOCALE"]
+
+
+def _init_login(app: Flask) -> None:
+    from flask_babel import lazy_gettext as _l
+    from sqlalchemy import select
+
+    from lms.auth.models import User
+
+    login_manager.init_app(app)
+    login_manager.login_view = "auth.login"
+    login_manager.login_message = _l("Please sign in to open this page.")
+    login_manager.login_message_category = "info"
+    login_manager.session_protection = "basic"
+
+    @login_manager.user_loader
+    def load_user(token: str):
+        # The cookie holds the session token, not the id: a rotated token logs the cookie out.
+        return db.session.scalar(select(User).where(User.session_token == token, User.active))
+
+    @app.context_processor
+    def _lang():
+        return {"current_lang": _select_locale()}

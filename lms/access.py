@@ -1,0 +1,54 @@
+"""Access rules: every endpoint declares who may call it; anything undeclared is refused.
+
+Role rules are checked here, before the view runs. Object rules (the instructor of *this*
+class, *my* certificate) are checked by the services, which answer 404 for what a user may
+not see.
+"""
+
+from collections.abc import Callable
+from typing import TypeVar
+
+from flask import Flask, abort, current_app, request
+from flask_login import current_user
+
+from lms.auth.models import ROLES
+
+PUBLIC = "public"
+SIGNED_IN = "signed_in"
+F = TypeVar("F", bound=Callable)
+
+
+def access(*rule: str) -> Callable[[F], F]:
+    """Declare who may call a view: PUBLIC, SIGNED_IN, or any of the named roles."""
+    if not rule or (set(rule) - {PUBLIC, SIGNED_IN, *ROLES}):
+        raise ValueError(f"bad access rule {rule!r}")
+
+    def decorate(view: F) -> F:
+        view.access_rule = frozenset(rule)  # type: ignore[attr-defined]
+        return view
+
+    return decorate
+
+
+def rule_for(app: Flask, endpoint: str) -> frozenset[str] | None:
+    if endpoint == "static":
+        return frozenset({PUBLIC})
+    view = app.view_functions.get(endpoint)
+    return getattr(view, "access_rule", None)
+
+
+def check_access() -> None:
+    """before_request: deny by default, then the endpoint's own rule."""
+    if request.endpoint is None:  # no route matched: the 404/405 handlers answer
+        return None
+    rule = rule_for(current_app, request.endpoint)
+    if rule is None:
+        current_app.logger.error("endpoint %s declares no access rule", request.endpoint)
+        abort(403)
+    if PUBLIC in rule:
+        return None
+    if not current_user.is_authenticated:
+        return current_app.login_manager.unauthorized()
+    if SIGNED_IN in rule or current_user.has_role(*rule):
+        return None
+    abort(403)

@@ -1,0 +1,5 @@
+"""User, unit and settings administration (admins)."""
+
+from flask import Blueprint
+
+bp = Blueprint("admin", __name__, url_prefix="/admin")

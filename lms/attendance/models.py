@@ -1,0 +1,35 @@
+"""Attendance: one trainee at one session. No row means "not yet marked"."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from sqlalchemy import CheckConstraint, ForeignKey, String, UniqueConstraint
+from sqlalchemy.orm import Mapped, mapped_column
+
+from lms.core.types import UTCDateTime, utcnow
+from lms.extensions import db
+
+STATUSES = ("present", "late", "excused", "absent")
+ATTENDED = ("present", "late")
+METHODS = ("roster", "checkin", "import", "walkin")
+
+
+class Attendance(db.Model):
+    __tablename__ = "attendances"
+    __table_args__ = (
+        UniqueConstraint("session_id", "enrollment_id"),
+        CheckConstraint("status IN ('present', 'late', 'excused', 'absent')", name="status"),
+        CheckConstraint("method IN ('roster', 'checkin', 'import', 'walkin')", name="method"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    session_id: Mapped[int] = mapped_column(ForeignKey("class_sessions.id", ondelete="CASCADE"))
+    enrollment_id: Mapped[int] = mapped_column(
+        ForeignKey("enrollments.id", ondelete="CASCADE"), index=True
+    )
+    status: Mapped[str] = mapped_column(String(16))
+    note: Mapped[str] = mapped_column(String(500), default="")
+    method: Mapped[str] = mapped_column(String(16))
+    marked_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    marked_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)

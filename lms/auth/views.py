@@ -1,0 +1,90 @@
+"""Sign-in, sign-out, own password."""
+
+from urllib.parse import urlsplit
+
+from flask import Blueprint, current_app, flash, redirect, render_template, request, url_for
+from flask_babel import gettext as _
+from flask_login import current_user, login_user, logout_user
+
+from lms.access import PUBLIC, SIGNED_IN, access
+from lms.auth import services
+from lms.auth.forms import LoginForm, PasswordForm
+from lms.core.forms import ActionForm
+from lms.errors import DomainError
+from lms.extensions import db, limiter
+
+bp = Blueprint("auth", __name__)
+
+
+def _login_key() -> str:
+    """Rate-limit key per account: the name typed, whatever the address."""
+    return "login:" + (request.form.get("login") or "").strip().lower()[:254]
+
+
+def _safe_next(target: str | None) -> str:
+    """Only a path on this site: no scheme, no host, no protocol-relative '//' or '\\'."""
+    if not target:
+        return url_for("core.index")
+    parts = urlsplit(target)
+    if (
+        parts.scheme
+        or parts.netloc
+        or not target.startswith("/")
+        or target.startswith(("//", "/\\"))
+    ):
+        return url_for("core.index")
+    return target
+
+
+def _login_limit() -> str:
+    return current_app.config["RATELIMIT_LOGIN"]
+
+
+@bp.route("/login", methods=["GET", "POST"])
+@access(PUBLIC)
+@limiter.limit(_login_limit, methods=["POST"])
+@limiter.limit(_login_limit, methods=["POST"], key_func=_login_key)
+def login():
+    if current_user.is_authenticated:
+        return redirect(url_for("core.index"))
+    form = LoginForm(next=request.args.get("next", ""))
+    if form.validate_on_submit():
+        user = services.authenticate(form.login.data, form.password.data)
+        if user is not None:
+            login_user(user)
+            return redirect(_safe_next(form.next.data))
+        flash(_("Wrong username or password."), "error")
+    return render_template("auth/login.html", form=form)
+
+
+@bp.post("/logout")
+@access(SIGNED_IN)
+def logout():
+    form = ActionForm()
+    if form.validate_on_submit():
+        services.sign_out(current_user._get_current_object())
+        db.session.commit()
+        logout_user()
+        flash(_("You have signed out."), "info")
+    return redirect(url_for("auth.login"))
+
+
+@bp.route("/account/password", methods=["GET", "POST"])
+@access(SIGNED_IN)
+def change_password():
+    form = PasswordForm()
+    if form.validate_on_submit():
+        user = current_user._get_current_object()
+        try:
+            services.change_password(
+                user, form.current_password.data, form.new_password.data, actor=user
+            )
+        except DomainError as error:
+            db.session.rollback()
+            flash(str(error.message), "error")
+        else:
+            db.session.commit()
+            login_user(user)  # the token rotated: this session carries the new one
+            flash(_("Your password has been changed. Other devices are signed out."), "success")
+            return redirect(url_for("core.index"))
+    return render_template("auth/password.html", form=form)

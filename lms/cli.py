@@ -1,0 +1,94 @@
+"""`flask --app wsgi lms ...`: thin wrappers over the services."""
+
+import click
+from flask import Flask, current_app
+from flask.cli import AppGroup
+
+from lms.extensions import db
+
+lms_cli = AppGroup("lms", help="Training-center commands: users, demo data, backups.")
+
+
+def register_cli(app: Flask) -> None:
+    app.cli.add_command(lms_cli)
+
+
+@lms_cli.command("create-user")
+@click.option("--username", required=True)
+@click.option("--full-name", required=True)
+@click.option("--email", default=None)
+@click.option("--unit", "unit_code", default=None, help="Unit code (required for trainees).")
+@click.option(
+    "--role",
+    "roles",
+    multiple=True,
+    type=click.Choice(["trainee", "instructor", "director", "admin"]),
+    help="Repeat for several roles.",
+)
+@click.password_option()
+def create_user_command(username, full_name, email, unit_code, roles, password):
+    """Create a user account (for the first admin of a new center)."""
+    from lms.admin.services import UserData, create_user
+    from lms.errors import DomainError
+
+    data = UserData(
+        username=username,
+        full_name=full_name,
+        email=email,
+        unit_code=unit_code,
+        roles=set(roles) or {"trainee"},
+        password=password,
+    )
+    try:
+        user = create_user(data, actor=None)
+    except DomainError as error:
+        db.session.rollback()
+        raise click.ClickException(str(error.message)) from None
+    db.session.commit()
+    click.echo(f"created {user.username} ({', '.join(sorted(user.roles))})")
+
+
+@lms_cli.command("demo")
+@click.option("--if-empty", is_flag=True, help="Do nothing when the database already has users.")
+@click.option("--year", type=int, default=None, help="Generate only this finished year.")
+@click.option("--scale", type=float, default=1.0, help="Multiply the demo year's size.")
+@click.option("--years", type=int, default=1, help="How many finished years (ending in --year).")
+@click.option("--seed", type=int, default=2019)
+def demo_command(if_empty, year, scale, years, seed):
+    """Load the demo center: units, people, programs, the year 2019 and the current year."""
+    from lms.demo import DemoRefused, database_is_empty, load_demo
+
+    if current_app.config["ENV"] == "production":
+        raise click.ClickException("the demo center is refused when LMS_ENV=production")
+    if if_empty and not database_is_empty():
+        click.echo("The database already has data: demo not loaded (your data is kept).")
+        return
+    try:
+        summary = load_demo(year=year, years=years, scale=scale, seed=seed, echo=click.echo)
+    except DemoRefused as error:
+        raise click.ClickException(str(error)) from None
+    click.echo(summary)
+
+
+@lms_cli.command("backup")
+@click.argument("path", type=click.Path(dir_okay=False))
+def backup_command(path):
+    """Write a consistent copy of the database to PATH, while the app keeps serving."""
+    from lms.backup import backup
+
+    backup(path)
+    click.echo(f"backup written to {path}")
+
+
+@lms_cli.command("restore")
+@click.argument("path", type=click.Path(exists=True, dir_okay=False))
+@click.option("--force", is_flag=True, help="Overwrite a database that already holds data.")
+def restore_command(path, force):
+    """Load a backup made by `lms backup` into the configured database."""
+    from lms.backup import RestoreRefused, restore
+
+    try:
+        restore(path, force=force)
+    except RestoreRefused as error:
+        raise click.ClickException(str(error)) from None
+    click.echo(f"restored from {path}")

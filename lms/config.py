@@ -1,0 +1,29 @@
+"""Default configuration. Overridden by instance/config.py, then by LMS_* variables."""
+
+from datetime import timedelta
+
+ENV = "development"  # "production" turns on the strict checks in lms.create_app
+SECRET_KEY = "dev"  # noqa: S105  (placeholder, refused in production; `make run` writes a real one)
+DATABASE_URL = ""  # empty: instance/lms.sqlite3
+REDIS_URL = ""  # empty: rate limits and jobs stay in this process
+TIMEZONE = "Asia/Ho_Chi_Minh"
+BABEL_DEFAULT_LOCALE = "vi"
+LANGUAGES = ("vi", "en")
+PROXY_HOPS = 0  # proxies in front (load balancer): trust their X-Forwarded-* headers
+STORAGE_DIR = ""  # generated files; empty: instance/storage
+
+# Sessions: signed cookies, so several app instances can serve the same users.
+SESSION_COOKIE_HTTPONLY = True
+SESSION_COOKIE_SAMESITE = "Lax"
+REMEMBER_COOKIE_HTTPONLY = True
+REMEMBER_COOKIE_SAMESITE = "Lax"
+REMEMBER_COOKIE_DURATION = timedelta(days=14)
+PERMANENT_SESSION_LIFETIME = timedelta(hours=12)
+
+MAX_CONTENT_LENGTH = 8 * 1024 * 1024  # uploads: rosters, user lists, a signature image
+IMPORT_MAX_ROWS = 20_000
+
+RATELIMIT_LOGIN = "10 per minute; 50 per hour"
+RATELIMIT_HEADERS_ENABLED = False
+
+WTF_CSRF_TIME_LIMIT = None  # the token lives as long as the session; no expiry mid-form

@@ -1,0 +1,30 @@
+"""The home page: a sign-in prompt, or the signed-in person's starting points."""
+
+from flask import Blueprint, redirect, render_template, request, session, url_for
+from flask_login import current_user
+
+from lms.access import PUBLIC, access
+from lms.core.forms import LanguageForm
+
+bp = Blueprint("core", __name__)
+
+
+@bp.get("/")
+@access(PUBLIC)
+def index():
+    if not current_user.is_authenticated:
+        return redirect(url_for("auth.login"))
+    return render_template("core/home.html")
+
+
+@bp.post("/language")
+@access(PUBLIC)
+def set_language():
+    form = LanguageForm()
+    if form.validate_on_submit():
+        session["lang"] = form.lang.data
+    target = request.referrer or ""
+    # Only ever back to a page of this site.
+    if not target.startswith(request.host_url):
+        target = url_for("core.index")
+    return redirect(target)

@@ -1,0 +1,28 @@
+"""Every model, imported in one place so that Flask-Migrate sees the whole schema."""
+
+from lms.attendance.models import Attendance
+from lms.auth.models import User
+from lms.certificates.models import Certificate, CertificateCounter
+from lms.classes.models import Class, ClassSession, Program, class_instructors
+from lms.core.models import AuditLog, CenterSettings, Job
+from lms.enrollment.models import Enrollment
+from lms.reports.models import AnnualPlan, PlanRevision
+from lms.units.models import Unit
+
+__all__ = [
+    "AnnualPlan",
+    "Attendance",
+    "AuditLog",
+    "CenterSettings",
+    "Certificate",
+    "CertificateCounter",
+    "Class",
+    "ClassSession",
+    "Enrollment",
+    "Job",
+    "PlanRevision",
+    "Program",
+    "Unit",
+    "User",
+    "class_instructors",
+]

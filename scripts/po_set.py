@@ -1,0 +1,46 @@
+"""Set Vietnamese translations in the catalog: reads a JSON object {msgid: msgstr} on stdin.
+
+make extract-messages            # new msgids appear, untranslated
+.venv/bin/python scripts/po_set.py < new.json
+.venv/bin/python scripts/po_set.py --missing   # list what still lacks a translation
+"""
+
+import json
+import sys
+
+from babel.messages.pofile import read_po, write_po
+
+PO = "lms/translations/vi/LC_MESSAGES/messages.po"
+
+
+def main() -> int:
+    with open(PO, "rb") as handle:
+        catalog = read_po(handle, locale="vi")
+    if sys.argv[1:] == ["--missing"]:
+        missing = [m.id for m in catalog if m.id and (not m.string or m.fuzzy)]
+        print(
+            json.dumps(
+                {m if isinstance(m, str) else m[0]: "" for m in missing},
+                ensure_ascii=False,
+                indent=1,
+            )
+        )
+        return 0
+    updates = json.load(sys.stdin)
+    unknown = []
+    for msgid, msgstr in updates.items():
+        message = catalog.get(msgid)
+        if message is None:
+            unknown.append(msgid)
+            continue
+        message.string = msgstr
+        message.flags.discard("fuzzy")
+    with open(PO, "wb") as handle:
+        write_po(handle, catalog, width=100, omit_header=False)
+    if unknown:
+        print("not in the catalog (run make extract-messages first):", *unknown, sep="\n  ")
+    return 1 if unknown else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
