@@ -8,10 +8,24 @@ from lms.core import formatting
 
 def register_web(app: Flask) -> None:
     from lms.admin.views import bp as admin_bp
+    from lms.attendance.views import bp as attendance_bp
     from lms.auth.views import bp as auth_bp
+    from lms.certificates.views import bp as certificates_bp
+    from lms.classes.views import bp as classes_bp
     from lms.core.views import bp as core_bp
+    from lms.enrollment.views import bp as enrollment_bp
+    from lms.reports.views import bp as reports_bp
 
-    for blueprint in (core_bp, auth_bp, admin_bp):
+    for blueprint in (
+        core_bp,
+        auth_bp,
+        admin_bp,
+        classes_bp,
+        enrollment_bp,
+        attendance_bp,
+        certificates_bp,
+        reports_bp,
+    ):
         app.register_blueprint(blueprint)
 
     app.jinja_env.filters.update(

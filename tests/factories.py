@@ -1,11 +1,21 @@
-"""Factories: each returns a saved row (flushed), with defaults that can be overridden."""
+"""Factories: each returns a saved row (flushed), with defaults that can be overridden.
+
+    def test_x(make):
+        klass = make.klass(capacity=30)
+        session = make.session(klass)
+        enrollment = make.enrollment(klass)
+"""
 
 import itertools
-from datetime import date
+from datetime import date, time, timedelta
 
 from werkzeug.security import generate_password_hash
 
+from lms.attendance.models import Attendance
 from lms.auth.models import User
+from lms.classes.models import Class, ClassSession, Program
+from lms.core.models import CenterSettings
+from lms.enrollment.models import Enrollment
 from lms.extensions import db
 from lms.units.models import Unit
 
@@ -15,15 +25,33 @@ PASSWORD_HASH = generate_password_hash(PASSWORD, method="scrypt")
 _counter = itertools.count(1)
 
 
+def _save(row):
+    db.session.add(row)
+    db.session.flush()
+    return row
+
+
 class Factories:
+    def settings(self, **overrides) -> CenterSettings:
+        row = db.session.get(CenterSettings, 1)
+        if row is None:
+            row = CenterSettings(
+                id=1,
+                parent_body="QUẬN ỦY HOÀNG MAI",
+                center_name="TRUNG TÂM BỒI DƯỠNG CHÍNH TRỊ",
+                place="Quận Hoàng Mai",
+                signer_title="GIÁM ĐỐC",
+                signer_name="Nguyễn Thế Thạch",
+            )
+        for key, value in overrides.items():
+            setattr(row, key, value)
+        return _save(row)
+
     def unit(self, **overrides) -> Unit:
         n = next(_counter)
         values = {"code": f"U{n}", "name": f"Đơn vị {n}"}
         values.update(overrides)
-        unit = Unit(**values)
-        db.session.add(unit)
-        db.session.flush()
-        return unit
+        return _save(Unit(**values))
 
     def user(
         self, *, roles=("trainee",), unit=None, password_hash=PASSWORD_HASH, **overrides
@@ -41,6 +69,76 @@ class Factories:
             unit = self.unit()
         user.unit = unit
         user.password_hash = password_hash
-        db.session.add(user)
-        db.session.flush()
-        return user
+        return _save(user)
+
+    def trainee(self, **overrides) -> User:
+        return self.user(roles=("trainee",), **overrides)
+
+    def instructor(self, **overrides) -> User:
+        return self.user(roles=("instructor",), **overrides)
+
+    def director(self, **overrides) -> User:
+        return self.user(roles=("director",), **overrides)
+
+    def admin(self, **overrides) -> User:
+        return self.user(roles=("admin",), **overrides)
+
+    def program(self, **overrides) -> Program:
+        n = next(_counter)
+        values = {"code": f"P{n}", "name": f"Bồi dưỡng đảng viên mới {n}", "kind": "course"}
+        values.update(overrides)
+        return _save(Program(**values))
+
+    def klass(self, *, program=None, instructors=(), **overrides) -> Class:
+        n = next(_counter)
+        start = overrides.pop("start_date", date.today() + timedelta(days=7))
+        values = {
+            "code": f"L{n}",
+            "title": f"Lớp bồi dưỡng {n}",
+            "place": "Hội trường Trung tâm",
+            "start_date": start,
+            "end_date": start + timedelta(days=4),
+            "enrolment_mode": "open",
+        }
+        values.update(overrides)
+        klass = Class(program=program or self.program(), **values)
+        klass.instructors = list(instructors)
+        return _save(klass)
+
+    def session(self, klass=None, **overrides) -> ClassSession:
+        klass = klass or self.klass()
+        values = {
+            "on_date": klass.start_date,
+            "starts_at": time(8, 0),
+            "ends_at": time(11, 0),
+            "topic": "Chuyên đề",
+            "room": "Hội trường A",
+        }
+        values.update(overrides)
+        return _save(ClassSession(klass=klass, **values))
+
+    def enrollment(self, klass=None, user=None, **overrides) -> Enrollment:
+        klass = klass or self.klass()
+        user = user or self.trainee()
+        values = {"status": "enrolled", "source": "assigned", "enrolled_on": klass.start_date}
+        values.update(overrides)
+        enrollment = Enrollment(klass=klass, user=user, unit_id=user.unit_id, **values)
+        if values["status"] == "enrolled":
+            klass.enrolled_count += 1
+        return _save(enrollment)
+
+    def attendance(self, session, enrollment, status="present", **overrides) -> Attendance:
+        """A raw attendance row with its rollups; services should be used where they exist."""
+        values = {"method": "roster"}
+        values.update(overrides)
+        row = Attendance(
+            session_id=session.id, enrollment_id=enrollment.id, status=status, **values
+        )
+        session.marked_count += 1
+        if status in ("present", "late"):
+            enrollment.attended_count += 1
+        elif status == "excused":
+            enrollment.excused_count += 1
+        else:
+            enrollment.absent_count += 1
+        return _save(row)

@@ -1,0 +1,5 @@
+"""Attendance pages."""
+
+from flask import Blueprint
+
+bp = Blueprint("attendance", __name__)

@@ -1,0 +1,5 @@
+"""Certificates pages."""
+
+from flask import Blueprint
+
+bp = Blueprint("certificates", __name__)

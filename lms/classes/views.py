@@ -1,0 +1,5 @@
+"""Classes pages."""
+
+from flask import Blueprint
+
+bp = Blueprint("classes", __name__)

@@ -1,0 +1,5 @@
+"""Enrollment pages."""
+
+from flask import Blueprint
+
+bp = Blueprint("enrollment", __name__)

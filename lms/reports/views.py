@@ -1,0 +1,5 @@
+"""Reports pages."""
+
+from flask import Blueprint
+
+bp = Blueprint("reports", __name__)
