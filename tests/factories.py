@@ -1,9 +1,9 @@
 """Factories: each returns a saved row (flushed), with defaults that can be overridden.
 
-    def test_x(make):
-        klass = make.klass(capacity=30)
-        session = make.session(klass)
-        enrollment = make.enrollment(klass)
+def test_x(make):
+    klass = make.klass(capacity=30)
+    session = make.session(klass)
+    enrollment = make.enrollment(klass)
 """
 
 import itertools

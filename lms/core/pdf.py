@@ -106,12 +106,11 @@ def html_to_pdf(html: str, *, stylesheets: tuple[str, ...] = ("pdf.css",), asset
     )
 
 
-def render_pdf(template: str, *, stylesheets: tuple[str, ...] = ("pdf.css",), assets=None,
-               **context) -> bytes:
+def render_pdf(
+    template: str, *, stylesheets: tuple[str, ...] = ("pdf.css",), assets=None, **context
+) -> bytes:
     """Render a Jinja template (given plain values only) to PDF bytes."""
-    return html_to_pdf(
-        render_template(template, **context), stylesheets=stylesheets, assets=assets
-    )
+    return html_to_pdf(render_template(template, **context), stylesheets=stylesheets, assets=assets)
 
 
 def asset_url(name: str) -> str:

@@ -134,7 +134,9 @@ def read_table(data: bytes, *, required: tuple[str, ...], optional: tuple[str, .
         raise TableError(message=_l("The file is empty."))
     if len(raw) - 1 > current_app.config["IMPORT_MAX_ROWS"]:
         raise TableError(
-            message=_l("The file has more than %(n)d rows.", n=current_app.config["IMPORT_MAX_ROWS"])
+            message=_l(
+                "The file has more than %(n)d rows.", n=current_app.config["IMPORT_MAX_ROWS"]
+            )
         )
     header = [str(h).strip().lower() for h in raw[0]]
     missing = [c for c in required if c not in header]

@@ -22,9 +22,22 @@ def test_create_user(app, make):
     unit = make.unit(code="P1")
     db.session.commit()
     result = app.test_cli_runner().invoke(
-        args=["lms", "create-user", "--username", "Hoa", "--full-name", "Ngô Thị Hoa",
-              "--unit", "P1", "--role", "trainee", "--role", "instructor",
-              "--password", "long-enough-pw"]
+        args=[
+            "lms",
+            "create-user",
+            "--username",
+            "Hoa",
+            "--full-name",
+            "Ngô Thị Hoa",
+            "--unit",
+            "P1",
+            "--role",
+            "trainee",
+            "--role",
+            "instructor",
+            "--password",
+            "long-enough-pw",
+        ]
     )
     assert result.exit_code == 0, result.output
     user = authenticate("hoa", "long-enough-pw")
@@ -34,8 +47,18 @@ def test_create_user(app, make):
 
 def test_create_user_explains_a_bad_unit(app):
     result = app.test_cli_runner().invoke(
-        args=["lms", "create-user", "--username", "hoa", "--full-name", "Ngô Thị Hoa",
-              "--unit", "NOPE", "--password", "long-enough-pw"]
+        args=[
+            "lms",
+            "create-user",
+            "--username",
+            "hoa",
+            "--full-name",
+            "Ngô Thị Hoa",
+            "--unit",
+            "NOPE",
+            "--password",
+            "long-enough-pw",
+        ]
     )
     assert result.exit_code != 0
     assert "NOPE" in result.output
@@ -80,7 +103,9 @@ def test_backup_then_restore_into_an_empty_database(app, make, tmp_path):
         runner = target.test_cli_runner()
         result = runner.invoke(args=["lms", "restore", str(backup_file)])
         assert result.exit_code == 0, result.output
-        assert db.session.scalar(select(User.full_name).where(User.username == "hoa")) == "Ngô Thị Hoa"
+        assert (
+            db.session.scalar(select(User.full_name).where(User.username == "hoa")) == "Ngô Thị Hoa"
+        )
         refused = runner.invoke(args=["lms", "restore", str(backup_file)])
         assert refused.exit_code != 0
         assert "--force" in refused.output

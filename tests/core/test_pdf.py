@@ -29,7 +29,7 @@ def test_local_files_and_remote_urls_are_not_fetched(app, tmp_path):
         f'<link rel="attachment" href="file://{secret}">'
         '<link rel="attachment" href="file:///etc/passwd">'
         '<img src="http://127.0.0.1:9/x.png"><img src="../../../../etc/passwd">'
-        '<img src="data:image/svg+xml,<svg xmlns=\'http://www.w3.org/2000/svg\'/>">'
+        "<img src=\"data:image/svg+xml,<svg xmlns='http://www.w3.org/2000/svg'/>\">"
         "<p>ok</p>"
     )
     pdf = html_to_pdf(html)

@@ -26,8 +26,10 @@ def test_csv_with_bom_and_semicolons(app):
 
 
 def test_xlsx_is_read_by_content_whatever_the_name(app):
-    table = read_table(_xlsx([["Username", "Full_Name"], ["hoa", "Ngô Thị Hoa"]]),
-                       required=("username", "full_name"))
+    table = read_table(
+        _xlsx([["Username", "Full_Name"], ["hoa", "Ngô Thị Hoa"]]),
+        required=("username", "full_name"),
+    )
     assert table.rows[0][1]["full_name"] == "Ngô Thị Hoa"
 
 

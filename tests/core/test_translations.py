@@ -8,8 +8,15 @@ from babel.messages.pofile import read_po
 ROOT = Path(__file__).resolve().parents[2]
 PO = ROOT / "lms/translations/vi/LC_MESSAGES/messages.po"
 METHODS = [("lms/**.py", "python"), ("templates/**.html", "jinja2")]
-KEYWORDS = {"_": None, "gettext": None, "ngettext": (1, 2), "_l": None, "lazy_gettext": None,
-            "pgettext": ((1, "c"), 2), "npgettext": ((1, "c"), 2, 3)}
+KEYWORDS = {
+    "_": None,
+    "gettext": None,
+    "ngettext": (1, 2),
+    "_l": None,
+    "lazy_gettext": None,
+    "pgettext": ((1, "c"), 2),
+    "npgettext": ((1, "c"), 2, 3),
+}
 
 
 def test_every_message_has_a_vietnamese_translation():
@@ -21,8 +28,11 @@ def test_every_message_has_a_vietnamese_translation():
     ):
         msgid = message[0] if isinstance(message, tuple) else message
         entry = catalog.get(msgid)
-        if entry is None or not entry.string or entry.fuzzy or (
-            isinstance(entry.string, tuple) and not all(entry.string)
+        if (
+            entry is None
+            or not entry.string
+            or entry.fuzzy
+            or (isinstance(entry.string, tuple) and not all(entry.string))
         ):
             missing.append(msgid)
     assert missing == [], (
