@@ -49,10 +49,12 @@ def create_app(test_config: dict | None = None) -> Flask:
 
     from lms import models  # noqa: F401  (every table known to SQLAlchemy and Alembic)
     from lms.access import check_access
+    from lms.auth.freshness import enforce_session_limits
     from lms.cli import register_cli
     from lms.errors import register_error_handlers
     from lms.web import register_web
 
+    app.before_request(enforce_session_limits)
     app.before_request(check_access)
     register_error_handlers(app)
     register_web(app)

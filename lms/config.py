@@ -19,6 +19,9 @@ REMEMBER_COOKIE_HTTPONLY = True
 REMEMBER_COOKIE_SAMESITE = "Lax"
 REMEMBER_COOKIE_DURATION = timedelta(days=14)
 PERMANENT_SESSION_LIFETIME = timedelta(hours=12)
+SESSION_MAX_HOURS = 12  # absolute: sign in again after this, whatever the activity
+SESSION_IDLE_MINUTES = 120  # idle: a session unused this long ends
+FRESH_MINUTES = 10  # role changes and revocations need a password given this recently
 
 MAX_CONTENT_LENGTH = 8 * 1024 * 1024  # uploads: rosters, user lists, a signature image
 IMPORT_MAX_ROWS = 20_000

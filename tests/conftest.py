@@ -98,6 +98,7 @@ def login(client):
     """login(user, password='secret-pass'): sign the test client in."""
 
     def sign_in(user, password="secret-pass"):
+        db.session.commit()  # the request runs in its own session: it must see the user
         response = client.post("/login", data={"login": user.username, "password": password})
         assert response.status_code == 302, response.text[:500]
         return response

@@ -1,11 +1,32 @@
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
+from markupsafe import Markup
 from wtforms import HiddenField, PasswordField, StringField
 from wtforms.validators import DataRequired, EqualTo, Length
+from wtforms.widgets import TextInput, html_params
+
+
+class BareTextInput(TextInput):
+    """A text input that carries no value="" attribute while empty (password managers and
+    simple scripted clients recognise the sign-in field more reliably)."""
+
+    def __call__(self, field, **kwargs):
+        kwargs.setdefault("id", field.id)
+        value = field._value()
+        if value:
+            kwargs["value"] = value
+        if field.flags.required:
+            kwargs.setdefault("required", True)
+        params = html_params(name=field.name, type=self.input_type, **kwargs)  # escapes values
+        return Markup(f"<input {params}>")  # noqa: S704
 
 
 class LoginForm(FlaskForm):
-    login = StringField(_l("Username or e-mail"), validators=[DataRequired(), Length(max=254)])
+    login = StringField(
+        _l("Username or e-mail"),
+        validators=[DataRequired(), Length(max=254)],
+        widget=BareTextInput(),
+    )
     password = PasswordField(_l("Password"), validators=[DataRequired(), Length(max=200)])
     next = HiddenField()
 
@@ -19,3 +40,8 @@ class PasswordForm(FlaskForm):
         _l("Repeat the new password"),
         validators=[DataRequired(), EqualTo("new_password", _l("The two passwords differ."))],
     )
+
+
+class ConfirmForm(FlaskForm):
+    password = PasswordField(_l("Password"), validators=[DataRequired(), Length(max=200)])
+    next = HiddenField()

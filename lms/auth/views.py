@@ -8,7 +8,8 @@ from flask_login import current_user, login_user, logout_user
 
 from lms.access import PUBLIC, SIGNED_IN, access
 from lms.auth import services
-from lms.auth.forms import LoginForm, PasswordForm
+from lms.auth.forms import ConfirmForm, LoginForm, PasswordForm
+from lms.auth.freshness import mark_signed_in
 from lms.core.forms import ActionForm
 from lms.errors import DomainError
 from lms.extensions import db, limiter
@@ -52,6 +53,7 @@ def login():
         user = services.authenticate(form.login.data, form.password.data)
         if user is not None:
             login_user(user)
+            mark_signed_in()
             return redirect(_safe_next(form.next.data))
         flash(_("Wrong username or password."), "error")
     return render_template("auth/login.html", form=form)
@@ -85,6 +87,22 @@ def change_password():
         else:
             db.session.commit()
             login_user(user)  # the token rotated: this session carries the new one
+            mark_signed_in()
             flash(_("Your password has been changed. Other devices are signed out."), "success")
             return redirect(url_for("core.index"))
     return render_template("auth/password.html", form=form)
+
+
+@bp.route("/login/confirm", methods=["GET", "POST"])
+@access(SIGNED_IN)
+@limiter.limit(_login_limit, methods=["POST"])
+def confirm():
+    """Ask for the password again before a sensitive action."""
+    form = ConfirmForm(next=request.args.get("next", ""))
+    if form.validate_on_submit():
+        user = services.authenticate(current_user.username, form.password.data)
+        if user is not None and user.id == current_user.id:
+            mark_signed_in()
+            return redirect(_safe_next(form.next.data))
+        flash(_("Wrong password."), "error")
+    return render_template("auth/confirm.html", form=form)
