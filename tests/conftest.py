@@ -99,7 +99,10 @@ def login(client):
 
     def sign_in(user, password="secret-pass"):
         db.session.commit()  # the request runs in its own session: it must see the user
-        response = client.post("/login", data={"login": user.username, "password": password})
+        data = {"login": user.username, "password": password}
+        if client.application.config["WTF_CSRF_ENABLED"]:
+            data["csrf_token"] = csrf_token(client.get("/login").text)
+        response = client.post("/login", data=data)
         assert response.status_code == 302, response.text[:500]
         return response
 
