@@ -135,3 +135,16 @@ def test_users_list_filters(client, login, make):
     by_role = client.get("/admin/users?role=admin")
     assert "Quản Trị Viên" in by_role.text
     assert "Nguyễn Thị Hòa" not in by_role.text
+
+
+def test_form_messages_are_in_vietnamese(client, login, make):
+    admin = make.admin()
+    db.session.commit()
+    login(admin)
+    empty = client.post("/admin/users/new", data={})
+    assert "Cần nhập mục này." in empty.text
+    assert "Hãy chọn ít nhất một vai trò." in empty.text
+    assert "This field" not in empty.text
+    listing = client.get("/admin/users?role=king&unit=abc&status=zzz")
+    assert listing.status_code == 200
+    assert "Not a valid" not in listing.text
