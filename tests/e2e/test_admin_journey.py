@@ -29,8 +29,9 @@ def users() -> int:
 
 def test_admin_creates_a_user_and_imports_a_list(live_server, browser_page, make):
     make.admin(username="quantri", full_name="Phạm Quản Trị")
-    make.unit(code="Q", name="Quận Hoàng Mai")
-    ward = make.unit(code="P1", name="Đảng bộ phường Đại Kim")
+    district = make.unit(code="Q", name="Quận Hoàng Mai")
+    ward = make.unit(code="P1", name="Đảng bộ phường Đại Kim", parent=district)
+    make.unit(code="C1", name="Chi bộ khu dân cư số 1", parent=ward)
     db.session.commit()
     page = browser_page("desktop")
     sign_in(page, live_server.url, "quantri")
@@ -76,10 +77,13 @@ def test_admin_creates_a_user_and_imports_a_list(live_server, browser_page, make
     page.get_by_role("button", name="Kiểm tra và nhập").click()
     assert page.get_by_text("tạo mới 0, cập nhật 0, giữ nguyên 3.").is_visible()
 
+    page.get_by_role("link", name="Người dùng").first.click()
+    assert page.get_by_text("5 người dùng").is_visible()
+    shot(page, "admin-desktop-5-users")
     page.get_by_role("link", name="Đơn vị").first.click()
-    shot(page, "admin-desktop-5-units")
+    shot(page, "admin-desktop-6-units")
     page.get_by_role("link", name="Thiết lập trung tâm").first.click()
-    shot(page, "admin-desktop-6-settings")
+    shot(page, "admin-desktop-7-settings")
 
 
 def test_users_list_on_a_phone(live_server, browser_page, make):
