@@ -27,15 +27,15 @@ from lms.core.labels import HEADER_KIND_LABELS, ROLE_LABELS
 BAD_CHOICE = _l("Choose one of the options.")
 
 
-def required():
+def required() -> InputRequired:
     return InputRequired(message=_l("This field is required."))
 
 
-def at_most(n: int):
+def at_most(n: int) -> Length:
     return Length(max=n, message=_l("At most %(max)d characters."))
 
 
-def password_length():
+def password_length() -> Length:
     return Length(min=8, max=200, message=_l("Between %(min)d and %(max)d characters."))
 
 
@@ -151,7 +151,7 @@ class UnitForm(FlaskForm):
     )
 
 
-def _minutes(label, high: int):
+def _minutes(label, high: int) -> WholeNumberField:
     return WholeNumberField(
         label,
         validators=[

@@ -74,7 +74,9 @@ def _roles(value: str) -> set[str]:
     return {ROLE_WORDS[w] for w in words}
 
 
-def _parse_row(number: int, values: dict[str, object], units: dict[str, Unit], errors: list):
+def _parse_row(
+    number: int, values: dict[str, object], units: dict[str, Unit], errors: list[RowError]
+) -> _Row | None:
     """One row checked on its own; its errors are appended, the parsed row returned or None."""
     before = len(errors)
 
@@ -148,7 +150,9 @@ def _existing(usernames: list[str]) -> dict[str, User]:
     return users
 
 
-def _cross_checks(rows: list[_Row], existing: dict[str, User], actor, errors: list) -> None:
+def _cross_checks(
+    rows: list[_Row], existing: dict[str, User], actor: User | None, errors: list[RowError]
+) -> None:
     """Duplicates inside the file, and values that belong to another existing user."""
     for column, attr in (("username", "username"), ("email", "email"), ("member_id", "member_id")):
         first: dict[str, int] = {}
