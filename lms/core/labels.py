@@ -8,3 +8,9 @@ ROLE_LABELS = {
     "director": _l("Director"),
     "admin": _l("Administrator"),
 }
+
+# Center settings (admin): the header block at the top right of official documents.
+HEADER_KIND_LABELS = {
+    "party": _l("Party body: “ĐẢNG CỘNG SẢN VIỆT NAM”"),
+    "state": _l("State body: “CỘNG HÒA XÃ HỘI CHỦ NGHĨA VIỆT NAM – Độc lập - Tự do - Hạnh phúc”"),
+}

@@ -84,7 +84,9 @@ def test_demo_is_refused_in_production(tmp_path):
         assert result.exit_code != 0
         assert "production" in result.output
         assert db.session.scalar(select(func.count()).select_from(User)) == 0
-        db.drop_all() if os.environ.get("LMS_TEST_DATABASE_URL") else None
+        # End the read transaction and keep the tables: on PostgreSQL the suite shares one
+        # schema (created once per run), and DROP TABLE would wait on this open transaction.
+        db.session.remove()
         db.engine.dispose()
 
 
@@ -109,4 +111,60 @@ def test_backup_then_restore_into_an_empty_database(app, make, tmp_path):
         refused = runner.invoke(args=["lms", "restore", str(backup_file)])
         assert refused.exit_code != 0
         assert "--force" in refused.output
+        db.engine.dispose()
+
+
+@pytest.fixture
+def empty_pg_database():
+    """A freshly created, empty PostgreSQL database (dropped afterwards)."""
+    import uuid
+
+    from sqlalchemy import create_engine, text
+    from sqlalchemy.engine import make_url
+
+    pg_url = os.environ["LMS_TEST_DATABASE_URL"]
+    name = f"lms_restore_{uuid.uuid4().hex[:8]}"
+    server = create_engine(pg_url, isolation_level="AUTOCOMMIT")
+    with server.connect() as connection:
+        connection.execute(text(f'CREATE DATABASE "{name}"'))
+    yield make_url(pg_url).set(database=name).render_as_string(hide_password=False)
+    with server.connect() as connection:
+        connection.execute(text(f'DROP DATABASE "{name}" WITH (FORCE)'))
+    server.dispose()
+
+
+@pytest.mark.postgres_only
+@pytest.mark.skipif(
+    not os.environ.get("LMS_TEST_DATABASE_URL"), reason="needs PostgreSQL (LMS_TEST_DATABASE_URL)"
+)
+def test_pg_backup_then_restore_into_an_empty_database(app, make, tmp_path, empty_pg_database):
+    unit = make.unit(code="P1", name="Phường Đại Kim")
+    make.user(username="hoa", full_name="Ngô Thị Hoa", unit=unit, roles=("trainee", "instructor"))
+    make.user(username="duc", full_name="Trần Văn Đức", unit=unit)
+    db.session.commit()
+
+    def snapshot():
+        rows = db.session.execute(
+            select(User.username, User.full_name, User.is_instructor, User.unit_id).order_by(
+                User.username
+            )
+        )
+        return [tuple(r) for r in rows]
+
+    expected = snapshot()
+    backup_file = tmp_path / "backup.pgdump"
+    result = app.test_cli_runner().invoke(args=["lms", "backup", str(backup_file)])
+    assert result.exit_code == 0, result.output
+    assert backup_file.read_bytes()[:5] == b"PGDMP"  # pg_dump's custom format
+
+    target = make_app(tmp_path / "other", DATABASE_URL=empty_pg_database)
+    with target.app_context():
+        runner = target.test_cli_runner()
+        result = runner.invoke(args=["lms", "restore", str(backup_file)])
+        assert result.exit_code == 0, result.output
+        assert snapshot() == expected
+        refused = runner.invoke(args=["lms", "restore", str(backup_file)])
+        assert refused.exit_code != 0
+        assert "--force" in refused.output
+        db.session.remove()
         db.engine.dispose()

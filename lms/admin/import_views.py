@@ -1,0 +1,68 @@
+"""Importing users from a CSV or XLSX file (admins)."""
+
+from flask import Response, flash, redirect, render_template, url_for
+from flask_babel import gettext as _
+from flask_login import current_user
+
+from lms.access import access
+from lms.admin.blueprint import bp
+from lms.admin.forms import ImportForm
+from lms.admin.importing import TEMPLATE_HEADER, import_users
+from lms.core.exports import csv_bytes
+from lms.core.tabular import TableError
+from lms.errors import DomainError
+from lms.extensions import db
+
+SAMPLE_ROW = [
+    "Nguyễn Thị Hòa",
+    "hoa.nt",
+    "hoa.nt@example.vn",
+    "05/01/1985",
+    "P1",
+    "trainee",
+    "",
+]
+
+
+@bp.route("/users/import", methods=["GET", "POST"])
+@access("admin")
+def users_import():
+    form = ImportForm()
+    errors, message = [], None
+    if form.validate_on_submit():
+        data = form.file.data.read()
+        try:
+            result = import_users(data, actor=current_user, password=form.password.data or None)
+        except TableError as error:
+            db.session.rollback()
+            errors, message = error.errors, error.message
+        except DomainError as error:
+            db.session.rollback()
+            form.password.errors = [*form.password.errors, error.message]
+        else:
+            db.session.commit()
+            flash(
+                _(
+                    "Import finished: %(created)d created, %(updated)d updated, "
+                    "%(unchanged)d unchanged.",
+                    created=result.created,
+                    updated=result.updated,
+                    unchanged=result.unchanged,
+                ),
+                "success",
+            )
+            return redirect(url_for("admin.users_import"))
+    return render_template(
+        "admin/import.html", form=form, errors=errors, message=message, columns=TEMPLATE_HEADER
+    )
+
+
+@bp.get("/users/import/template.csv")
+@access("admin")
+def users_import_template():
+    body = csv_bytes(list(TEMPLATE_HEADER), [SAMPLE_ROW])
+    return Response(
+        body,
+        mimetype="text/csv",
+        headers={"Content-Disposition": 'attachment; filename="users-template.csv"'},
+    )
