@@ -13,11 +13,16 @@ from babel.messages.pofile import read_po, write_po
 PO = "lms/translations/vi/LC_MESSAGES/messages.po"
 
 
+def _translated(message) -> bool:
+    strings = message.string if isinstance(message.string, tuple) else (message.string,)
+    return all(strings)
+
+
 def main() -> int:
     with open(PO, "rb") as handle:
         catalog = read_po(handle, locale="vi")
     if sys.argv[1:] == ["--missing"]:
-        missing = [m.id for m in catalog if m.id and (not m.string or m.fuzzy)]
+        missing = [m.id for m in catalog if m.id and (not _translated(m) or m.fuzzy)]
         print(
             json.dumps(
                 {m if isinstance(m, str) else m[0]: "" for m in missing},
@@ -33,7 +38,8 @@ def main() -> int:
         if message is None:
             unknown.append(msgid)
             continue
-        message.string = msgstr
+        # Vietnamese has one plural form: a plural message takes the same text.
+        message.string = (msgstr,) if message.pluralizable else msgstr
         message.flags.discard("fuzzy")
     with open(PO, "wb") as handle:
         write_po(handle, catalog, width=100, omit_header=False)

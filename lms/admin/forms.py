@@ -7,7 +7,6 @@ message instead of WTForms' English default.
 from datetime import date, datetime
 
 from flask_babel import lazy_gettext as _l
-from flask_wtf import FlaskForm
 from flask_wtf.file import FileField, FileRequired
 from wtforms import (
     BooleanField,
@@ -22,6 +21,7 @@ from wtforms.fields.choices import SelectChoice
 from wtforms.validators import EqualTo, InputRequired, Length, NumberRange, Optional
 from wtforms.widgets import CheckboxInput, ListWidget
 
+from lms.core.forms import Form
 from lms.core.labels import HEADER_KIND_LABELS, ROLE_LABELS
 
 BAD_CHOICE = _l("Choose one of the options.")
@@ -80,7 +80,7 @@ def _optional_int(value):
     return int(value) if value not in (None, "", "None") else None
 
 
-class UserForm(FlaskForm):
+class UserForm(Form):
     full_name = StringField(_l("Full name"), validators=[required(), at_most(200)])
     username = StringField(_l("Username"), validators=[required(), at_most(64)])
     email = StringField(_l("E-mail"), validators=[Optional(), at_most(254)])
@@ -104,7 +104,7 @@ class UserForm(FlaskForm):
     )
 
 
-class FilterForm(FlaskForm):
+class FilterForm(Form):
     """The users list's search box and filters: a GET form, no CSRF (it changes nothing).
     Never validated: the view reads what makes sense and ignores the rest."""
 
@@ -122,7 +122,7 @@ class FilterForm(FlaskForm):
     )
 
 
-class ResetPasswordForm(FlaskForm):
+class ResetPasswordForm(Form):
     new_password = PasswordField(_l("New password"), validators=[required(), password_length()])
     confirm = PasswordField(
         _l("Repeat the new password"),
@@ -130,7 +130,7 @@ class ResetPasswordForm(FlaskForm):
     )
 
 
-class ImportForm(FlaskForm):
+class ImportForm(Form):
     file = FileField(
         _l("CSV or XLSX file"), validators=[FileRequired(message=_l("Choose a file."))]
     )
@@ -140,7 +140,7 @@ class ImportForm(FlaskForm):
     )
 
 
-class UnitForm(FlaskForm):
+class UnitForm(Form):
     code = StringField(_l("Code"), validators=[required(), at_most(32)])
     name = StringField(_l("Name"), validators=[required(), at_most(200)])
     parent_id = SelectField(
@@ -161,7 +161,7 @@ def _minutes(label, high: int) -> WholeNumberField:
     )
 
 
-class SettingsForm(FlaskForm):
+class SettingsForm(Form):
     parent_body = StringField(_l("Parent body (top left)"), validators=[at_most(200)])
     center_name = StringField(_l("Center name"), validators=[required(), at_most(200)])
     header_kind = RadioField(
@@ -181,7 +181,7 @@ class SettingsForm(FlaskForm):
     lock_after_hours = _minutes(_l("Attendance locks (hours after the session)"), 24 * 31)
 
 
-class SignatureForm(FlaskForm):
+class SignatureForm(Form):
     image = FileField(
         _l("Signature or seal image (PNG or JPEG)"),
         validators=[FileRequired(message=_l("Choose a file."))],

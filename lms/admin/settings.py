@@ -88,6 +88,10 @@ def reencode_image(data: bytes) -> bytes:
     try:
         with warnings.catch_warnings():
             warnings.simplefilter("error", Image.DecompressionBombWarning)
+            # verify() refuses a truncated or corrupt file even though WeasyPrint switches
+            # Pillow's LOAD_TRUNCATED_IMAGES on for the whole process.
+            with Image.open(io.BytesIO(data), formats=IMAGE_FORMATS) as probe:
+                probe.verify()
             with Image.open(io.BytesIO(data), formats=IMAGE_FORMATS) as image:
                 width, height = image.size
                 if width * height > MAX_SOURCE_PIXELS:

@@ -95,3 +95,10 @@ def test_unexpected_error_gives_500_page_and_rolls_back(app, client):
     response = client.get("/boom")
     assert response.status_code == 500
     assert "Đã xảy ra lỗi" in response.text
+
+
+def test_form_errors_of_wtforms_itself_are_in_vietnamese(client, make, login):
+    login(make.user())
+    page = client.post("/account/password", data={"current_password": ""})
+    assert "This field is required." not in page.text
+    assert "Cần nhập mục này." in page.text
