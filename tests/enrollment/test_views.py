@@ -119,6 +119,10 @@ def test_sign_in_sheet_pdf_lists_the_enrolled(client, login, make, tmp_path):
     assert len(reader.pages) >= 2
     assert text.count("Chữ ký") == len(reader.pages)  # the header row repeats on each page
     (tmp_path / "sheet.pdf").write_bytes(response.data)
+    import os
+
+    if os.environ.get("KEEP_PDF"):
+        (tmp_path.parent / "sheet.pdf").write_bytes(response.data)
 
 
 def test_calendar_feed_is_public_by_token_and_rotates(client, login, make):
