@@ -122,3 +122,30 @@ def test_catalog_and_class_page(client, login, make):
     assert "30 / 30" in page.text
     assert "Ghi danh" in page.text
     assert client.get(f"/classes/{hidden.id}").status_code == 404
+
+
+def test_session_outside_the_class_is_refused_with_the_typed_values_kept(client, login, make):
+    director = make.director()
+    klass = make.klass()
+    db.session.commit()
+    login(director)
+    outside = (klass.end_date + timedelta(days=1)).isoformat()
+    response = client.post(
+        f"/classes/{klass.id}/sessions",
+        data={"on_date": outside, "starts_at": "08:00", "ends_at": "11:00", "topic": "Giữ lại"},
+    )
+    assert response.status_code == 400
+    assert "nằm ngoài thời gian của lớp" in response.text
+    assert 'value="Giữ lại"' in response.text
+    assert db.session.query(ClassSession).count() == 0
+
+
+def test_class_cancel_needs_a_reason(client, login, make):
+    director = make.director()
+    klass = make.klass()
+    db.session.commit()
+    login(director)
+    assert client.post(f"/classes/{klass.id}/cancel", data={"reason": ""}).status_code == 400
+    assert client.post(f"/classes/{klass.id}/cancel", data={"reason": "Hoãn"}).status_code == 302
+    db.session.refresh(klass)
+    assert klass.cancelled_by_id == director.id

@@ -57,6 +57,7 @@ def test_director_sets_up_a_class_and_a_trainee_enrols(live_server, browser_page
     page.locator("[name=unit_id]").select_option(label=f"Phường Tân Mai ({ward.code})")
     page.get_by_role("button", name="Ghi danh cả đơn vị").click()
     assert page.get_by_text("Đã ghi danh 3 học viên.").is_visible()
+    shot(page, "classes-4a-assign")
     page.get_by_role("link", name="Danh sách lớp").first.click()
     assert page.locator("table.roster tbody tr").count() == 3
     shot(page, "classes-4-roster")

@@ -172,3 +172,20 @@ def test_director_assigns_a_unit_through_the_page(client, login, make):
     )
     assert "khong-co" in bad.text
     assert "Dòng" in bad.text
+
+
+def test_director_picks_trainees_found_without_diacritics(client, login, make):
+    director = make.director()
+    found = make.trainee(full_name="Nguyễn Thị Ước")
+    make.trainee(full_name="Trần Văn Bảo")
+    klass = make.klass()
+    db.session.commit()
+    login(director)
+    page = client.get(f"/classes/{klass.id}/assign?q=nguyen+thi+uoc")
+    assert "Nguyễn Thị Ước" in page.text
+    assert "Trần Văn Bảo" not in page.text
+    response = client.post(
+        f"/classes/{klass.id}/assign", data={"kind": "pick", "user_ids": [found.id]}
+    )
+    assert response.status_code == 302
+    assert [e.user_id for e in db.session.query(Enrollment)] == [found.id]
