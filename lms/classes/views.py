@@ -236,15 +236,14 @@ def catalog():
 @bp.get("/classes/<int:class_id>")
 @access(SIGNED_IN)
 def class_page(class_id: int):
-    from lms.enrollment.models import Enrollment
+    from lms.enrollment.queries import enrollment_of
+    from lms.enrollment.services import withdrawal_refusal
 
     user = _actor()
     klass = services.visible_class_for_trainee(class_id, user)
     if klass is None:
         abort(404)
-    mine = db.session.scalar(
-        select(Enrollment).where(Enrollment.class_id == klass.id, Enrollment.user_id == user.id)
-    )
+    mine = enrollment_of(klass, user)
     today = services.local_today()
     sessions = [s for s in klass.sessions]
     last = max((s.on_date for s in sessions if not s.is_cancelled), default=None)
@@ -256,10 +255,7 @@ def class_page(class_id: int):
         enrolment_open=services.enrolment_is_open(klass, today),
         window=services.enrolment_window(klass),
         mine=mine,
-        can_withdraw=mine is not None
-        and (
-            mine.status == "waitlisted" or (mine.status == "enrolled" and today < klass.start_date)
-        ),
+        can_withdraw=mine is not None and withdrawal_refusal(mine, user) is None,
         seats_left=None if klass.capacity is None else klass.capacity - klass.enrolled_count,
         action_form=ActionForm(),
     )

@@ -57,6 +57,12 @@ def list_roster(klass: Class, *, sort: str = "name", status: str | None = None) 
     return list(db.session.scalars(query.order_by(*order)).unique())
 
 
+def enrollment_of(klass: Class, user: User) -> Enrollment | None:
+    return db.session.scalar(
+        select(Enrollment).where(Enrollment.class_id == klass.id, Enrollment.user_id == user.id)
+    )
+
+
 def roster_counts(klass: Class) -> dict[str, int]:
     rows = db.session.execute(
         select(Enrollment.status, func.count())

@@ -114,20 +114,28 @@ def enrol_self(klass: Class, *, actor: User) -> Enrollment:
     return enrollment
 
 
+def withdrawal_refusal(enrollment: Enrollment, actor: User):
+    """Why this person may not withdraw this enrolment now, or None if they may."""
+    own = enrollment.user_id == actor.id
+    if not own and not actor.is_director:
+        return _l("You cannot change this enrolment.")
+    if enrollment.status == "withdrawn":
+        return _l("This enrolment is already withdrawn.")
+    if enrollment.outcome is not None:
+        return _l("This class is closed; the enrolment can no longer change.")
+    started = local_today() >= enrollment.klass.start_date
+    if own and not actor.is_director and enrollment.status == "enrolled" and started:
+        return _l("The class has started: ask the center to withdraw you.")
+    return None
+
+
 def withdraw(enrollment: Enrollment, *, actor: User) -> Enrollment | None:
     """Leave a class (a trainee, before it starts; a director, any time). The freed seat goes
     to the first on the waitlist in the same transaction; returns that promoted enrolment."""
     klass = enrollment.klass
-    own = enrollment.user_id == actor.id
-    if not own and not actor.is_director:
-        raise DomainError(_l("You cannot change this enrolment."))
-    if enrollment.status == "withdrawn":
-        raise DomainError(_l("This enrolment is already withdrawn."))
-    if enrollment.outcome is not None:
-        raise DomainError(_l("This class is closed; the enrolment can no longer change."))
-    started = local_today() >= klass.start_date
-    if own and not actor.is_director and enrollment.status == "enrolled" and started:
-        raise DomainError(_l("The class has started: ask the center to withdraw you."))
+    refusal = withdrawal_refusal(enrollment, actor)
+    if refusal is not None:
+        raise DomainError(refusal)
     was_enrolled = enrollment.status == "enrolled"
     enrollment.status = "withdrawn"
     enrollment.withdrawn_at = utcnow()

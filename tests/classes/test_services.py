@@ -191,3 +191,14 @@ def test_catalog_search_ignores_diacritics_and_hides_closed_classes(make):
     assert titles == ["Bồi dưỡng kiến thức quốc phòng"]
     assert len(services.list_catalog(q="KIEN THUC")) == 2
     assert services.list_catalog(q="100%") == []
+
+
+def test_class_list_filters_by_derived_status_and_year(make):
+    director = make.director()
+    running = make.klass(start_date=date.today() - timedelta(days=1))
+    cancelled = make.klass()
+    services.cancel_class(cancelled, "Hoãn", actor=director)
+    old = make.klass(start_date=date(2019, 3, 4))
+    assert [k.id for k, _ in services.list_classes(status="running")] == [running.id]
+    assert [k.id for k, _ in services.list_classes(status="cancelled")] == [cancelled.id]
+    assert [(k.id, s) for k, s in services.list_classes(year=2019)] == [(old.id, "finished")]
