@@ -14,3 +14,39 @@ HEADER_KIND_LABELS = {
     "party": _l("Party body: “ĐẢNG CỘNG SẢN VIỆT NAM”"),
     "state": _l("State body: “CỘNG HÒA XÃ HỘI CHỦ NGHĨA VIỆT NAM – Độc lập - Tự do - Hạnh phúc”"),
 }
+
+# classes and enrollment
+PROGRAM_KIND_LABELS = {
+    "course": _l("Course"),
+    "conference": _l("Dissemination conference"),
+}
+EXCUSED_RULE_LABELS = {
+    "absent": _l("Counts as an absence"),
+    "present": _l("Counts as present"),
+    "excluded": _l("Leaves the denominator"),
+}
+ENROLMENT_MODE_LABELS = {
+    "open": _l("Open to self-enrolment"),
+    "assigned": _l("Assigned only"),
+}
+CLASS_STATUS_LABELS = {
+    "planned": _l("Planned"),
+    "open": _l("Open for enrolment"),
+    "running": _l("Running"),
+    "finished": _l("Finished"),
+    "cancelled": _l("Cancelled"),
+}
+ENROLLMENT_STATUS_LABELS = {
+    "enrolled": _l("Enrolled"),
+    "waitlisted": _l("Waitlisted"),
+    "withdrawn": _l("Withdrawn"),
+}
+WEEKDAY_LABELS = {
+    0: _l("Monday"),
+    1: _l("Tuesday"),
+    2: _l("Wednesday"),
+    3: _l("Thursday"),
+    4: _l("Friday"),
+    5: _l("Saturday"),
+    6: _l("Sunday"),
+}

@@ -129,24 +129,26 @@ def read_table(data: bytes, *, required: tuple[str, ...], optional: tuple[str, .
     if len(data) > current_app.config["MAX_CONTENT_LENGTH"]:
         raise TableError(message=_l("The file is larger than the allowed size."))
     raw = _read_xlsx(data) if data[:4] == b"PK\x03\x04" else _read_csv(data)
-    raw = [r for r in raw if any(v != "" for v in r)]
-    if not raw:
+    # Keep each row's number as the user sees it in the file, blank rows skipped but counted.
+    numbered = [(n, r) for n, r in enumerate(raw, start=1) if any(v != "" for v in r)]
+    if not numbered:
         raise TableError(message=_l("The file is empty."))
-    if len(raw) - 1 > current_app.config["IMPORT_MAX_ROWS"]:
+    if len(numbered) - 1 > current_app.config["IMPORT_MAX_ROWS"]:
         raise TableError(
             message=_l(
                 "The file has more than %(n)d rows.", n=current_app.config["IMPORT_MAX_ROWS"]
             )
         )
-    header = [str(h).strip().lower() for h in raw[0]]
+    header_number, header_values = numbered[0]
+    header = [str(h).strip().lower() for h in header_values]
     missing = [c for c in required if c not in header]
     unknown = [h for h in header if h and h not in required + optional]
-    errors = [RowError(1, c, _l("Required column is missing.")) for c in missing]
-    errors += [RowError(1, c, _l("Unknown column.")) for c in unknown]
+    errors = [RowError(header_number, c, _l("Required column is missing.")) for c in missing]
+    errors += [RowError(header_number, c, _l("Unknown column.")) for c in unknown]
     if errors:
         raise TableError(errors=errors)
     rows = []
-    for number, values in enumerate(raw[1:], start=2):
+    for number, values in numbered[1:]:
         values = values + [""] * (len(header) - len(values))
         rows.append((number, {h: v for h, v in zip(header, values, strict=False) if h}))
     return Table(columns=header, rows=rows)

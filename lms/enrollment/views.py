@@ -1,5 +1,280 @@
-"""Enrollment pages."""
+"""Enrolment pages: enrol/withdraw, assignment by directors, "My classes", the calendar feed.
 
-from flask import Blueprint
+The roster, its exports and the sign-in sheet are in lms/enrollment/roster_views.py.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from datetime import timedelta
+
+from flask import (
+    Blueprint,
+    Response,
+    abort,
+    current_app,
+    flash,
+    redirect,
+    render_template,
+    request,
+    url_for,
+)
+from flask_babel import gettext as _
+from flask_login import current_user
+from sqlalchemy import select
+from sqlalchemy.exc import DBAPIError, IntegrityError
+from wtforms.fields.choices import SelectChoice
+
+from lms.access import PUBLIC, SIGNED_IN, access
+from lms.auth.models import User
+from lms.classes.models import Class
+from lms.classes.services import local_today
+from lms.core.formatting import local_zone
+from lms.core.forms import ActionForm
+from lms.core.labels import CLASS_STATUS_LABELS, ENROLLMENT_STATUS_LABELS
+from lms.core.tabular import TableError
+from lms.core.text import fold
+from lms.core.types import utcnow
+from lms.enrollment import ical, queries, services
+from lms.enrollment.forms import PickForm, RosterImportForm, UnitForm
+from lms.enrollment.models import Enrollment
+from lms.errors import DomainError
+from lms.extensions import db
+from lms.units.models import Unit
 
 bp = Blueprint("enrollment", __name__)
+RETRYABLE = ("40001", "40P01")  # PostgreSQL serialization failure, deadlock
+
+
+@bp.context_processor
+def _labels():
+    return {
+        "enrollment_status_names": ENROLLMENT_STATUS_LABELS,
+        "class_status_names": CLASS_STATUS_LABELS,
+    }
+
+
+def _actor() -> User:
+    return current_user._get_current_object()
+
+
+def commit_retrying(work: Callable[[], object], attempts: int = 3):
+    """Run work() and commit; on a PostgreSQL deadlock or serialization failure, roll back
+    and run it again (a bounded number of times). DomainError passes through."""
+    for attempt in range(attempts):
+        try:
+            result = work()
+            db.session.commit()
+            return result
+        except DBAPIError as error:
+            db.session.rollback()
+            code = getattr(error.orig, "sqlstate", None) or getattr(error.orig, "pgcode", None)
+            if code not in RETRYABLE or attempt == attempts - 1:
+                raise
+    return None  # not reached
+
+
+# --- self-enrolment -------------------------------------------------------------------------
+
+
+@bp.post("/classes/<int:class_id>/enrol")
+@access("trainee")
+def enrol(class_id: int):
+    klass = db.get_or_404(Class, class_id)
+    if klass.enrolment_mode != "open" or not ActionForm().validate_on_submit():
+        abort(404 if klass.enrolment_mode != "open" else 400)
+    try:
+        enrollment = commit_retrying(lambda: services.enrol_self(klass, actor=_actor()))
+    except DomainError as error:
+        db.session.rollback()
+        flash(str(error.message), "error")
+    except IntegrityError:  # the same person twice at once (double click)
+        db.session.rollback()
+        flash(_("You are already on the list of this class."), "info")
+    else:
+        if enrollment.status == "enrolled":
+            flash(_("You are enrolled."), "success")
+        else:
+            flash(_("The class is full: you are on the waitlist."), "warning")
+    return redirect(url_for("classes.class_page", class_id=class_id))
+
+
+@bp.post("/classes/<int:class_id>/withdraw")
+@access("trainee")
+def withdraw(class_id: int):
+    enrollment = db.session.scalar(
+        select(Enrollment).where(
+            Enrollment.class_id == class_id, Enrollment.user_id == current_user.id
+        )
+    )
+    if enrollment is None or not ActionForm().validate_on_submit():
+        abort(404)
+    try:
+        commit_retrying(lambda: services.withdraw(enrollment, actor=_actor()))
+    except DomainError as error:
+        db.session.rollback()
+        flash(str(error.message), "error")
+    else:
+        flash(_("You have withdrawn from the class."), "success")
+    return redirect(url_for("classes.class_page", class_id=class_id))
+
+
+@bp.post("/enrollments/<int:enrollment_id>/withdraw")
+@access("director")
+def director_withdraw(enrollment_id: int):
+    enrollment = db.get_or_404(Enrollment, enrollment_id)
+    if ActionForm().validate_on_submit():
+        try:
+            commit_retrying(lambda: services.withdraw(enrollment, actor=_actor()))
+        except DomainError as error:
+            db.session.rollback()
+            flash(str(error.message), "error")
+        else:
+            flash(_("%(name)s is withdrawn.", name=enrollment.user.full_name), "success")
+    return redirect(url_for("enrollment.roster", class_id=enrollment.class_id))
+
+
+# --- assignment by directors ----------------------------------------------------------------
+
+
+def _unit_choices() -> list[SelectChoice]:
+    units = db.session.scalars(select(Unit).where(Unit.active).order_by(Unit.name))
+    return [SelectChoice(u.id, f"{u.name} ({u.code})") for u in units]
+
+
+def _report(result: services.AssignResult) -> None:
+    flash(_("%(n)d trainees enrolled.", n=len(result.added)), "success")
+    if result.already:
+        names = ", ".join(u.full_name for u in result.already[:30])
+        more = len(result.already) - 30
+        flash(
+            _(
+                "Already enrolled, left as they were (%(n)d): %(names)s",
+                n=len(result.already),
+                names=names + (f" … (+{more})" if more > 0 else ""),
+            ),
+            "info",
+        )
+
+
+@bp.route("/classes/<int:class_id>/assign", methods=["GET", "POST"])
+@access("director")
+def assign(class_id: int):
+    klass = db.get_or_404(Class, class_id)
+    q = request.args.get("q", "")[:100]
+    pick_form, unit_form, import_form = PickForm(), UnitForm(), RosterImportForm()
+    unit_form.unit_id.choices = _unit_choices()
+    row_errors = []
+    if request.method == "POST":
+        kind = request.form.get("kind")
+        actor = _actor()
+        try:
+            if kind == "pick" and pick_form.validate_on_submit():
+                users = list(
+                    db.session.scalars(select(User).where(User.id.in_(pick_form.user_ids.data)))
+                )
+                if not users:
+                    raise DomainError(_("Tick at least one trainee."))
+                result = services.assign_trainees(klass, users, actor=actor)
+            elif kind == "unit" and unit_form.validate_on_submit():
+                unit = db.get_or_404(Unit, unit_form.unit_id.data)
+                result = services.assign_unit(
+                    klass, unit, include_subunits=unit_form.include_subunits.data, actor=actor
+                )
+            elif kind == "import" and import_form.validate_on_submit():
+                result = services.import_roster(klass, import_form.file.data.read(), actor=actor)
+            else:
+                raise DomainError(_("Check the form and try again."))
+        except DomainError as error:
+            db.session.rollback()
+            flash(str(error.message), "error")
+        except TableError as error:
+            db.session.rollback()
+            row_errors = error.errors
+            flash(str(error.message) if error.message else _("Nothing was saved."), "error")
+        else:
+            db.session.commit()
+            _report(result)
+            return redirect(url_for("enrollment.assign", class_id=class_id))
+    candidates = []
+    if q:
+        candidates = list(
+            db.session.scalars(
+                select(User)
+                .where(User.is_trainee, User.active, User.search_name.like(f"%{fold(q)}%"))
+                .order_by(User.sort_key)
+                .limit(100)
+            )
+        )
+    return render_template(
+        "enrollment/assign.html",
+        klass=klass,
+        q=q,
+        candidates=candidates,
+        pick_form=pick_form,
+        unit_form=unit_form,
+        import_form=import_form,
+        row_errors=row_errors,
+        seats_left=None if klass.capacity is None else klass.capacity - klass.enrolled_count,
+    )
+
+
+# --- My classes, calendar -------------------------------------------------------------------
+
+
+@bp.get("/my/classes")
+@access(SIGNED_IN)
+def my_classes():
+    user = _actor()
+    promotions = queries.pending_promotions(user)
+    page = render_template(
+        "enrollment/my_classes.html",
+        mine=queries.my_enrollments(user),
+        sessions=queries.upcoming_sessions(user),
+        teaching=queries.taught_classes(user),
+        promotions=promotions,
+        calendar_url=url_for("enrollment.calendar_feed", token=user.calendar_token, _external=True),
+        action_form=ActionForm(),
+        today=local_today(),
+    )
+    if promotions:
+        # The news of a promotion is shown once (design decision of the lead): rendering it
+        # marks it seen. Nothing else changes on this GET.
+        for enrollment in promotions:
+            enrollment.promotion_seen = True
+        db.session.commit()
+    return page
+
+
+@bp.post("/my/calendar/rotate")
+@access(SIGNED_IN)
+def rotate_calendar():
+    if ActionForm().validate_on_submit():
+        services.rotate_calendar_token(_actor(), actor=_actor())
+        db.session.commit()
+        flash(_("Your calendar has a new address; the old one no longer works."), "success")
+    return redirect(url_for("enrollment.my_classes"))
+
+
+@bp.get("/calendar/<token>.ics")
+@access(PUBLIC)
+def calendar_feed(token: str):
+    user = queries.user_by_calendar_token(token)
+    if user is None:
+        abort(404)
+    since = local_today() - timedelta(days=365)
+    body = ical.calendar_text(
+        queries.calendar_sessions(user, since=since),
+        zone=local_zone(),
+        name=_("Sessions of %(name)s", name=user.full_name),
+        host=request.host.split(":")[0] or "lms",
+        now=utcnow(),
+    )
+    response = Response(body, mimetype="text/calendar")
+    response.headers["Content-Disposition"] = 'inline; filename="lms.ics"'
+    response.headers["Cache-Control"] = "private, max-age=300"
+    current_app.logger.debug("calendar feed for user %s", user.id)
+    return response
+
+
+from lms.enrollment import roster_views  # noqa: E402, F401  (routes on the same blueprint)

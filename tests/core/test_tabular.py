@@ -114,3 +114,9 @@ def test_csv_has_a_bom_and_xlsx_a_frozen_header():
     assert csv_bytes(["tên"], [["Nguyễn"]]).startswith(b"\xef\xbb\xbf")
     workbook = load_workbook(io.BytesIO(xlsx_bytes([Sheet("s", ["a"], [[1]], totals=[1])])))
     assert workbook["s"].freeze_panes == "A2"
+
+
+def test_row_numbers_match_the_file_even_after_blank_rows(app):
+    data = b"username\nhoa\n\n\nlan\n"
+    table = read_table(data, required=("username",))
+    assert table.rows == [(2, {"username": "hoa"}), (5, {"username": "lan"})]

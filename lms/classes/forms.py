@@ -1,0 +1,92 @@
+"""Forms of the director's class pages."""
+
+from flask_babel import lazy_gettext as _l
+from wtforms import (
+    DateField,
+    IntegerField,
+    SelectField,
+    SelectMultipleField,
+    StringField,
+    TextAreaField,
+    TimeField,
+)
+from wtforms.fields.choices import SelectChoice
+from wtforms.validators import DataRequired, InputRequired, Length, NumberRange, Optional
+from wtforms.widgets import CheckboxInput, ListWidget
+
+from lms.core.forms import Form
+from lms.core.labels import (
+    ENROLMENT_MODE_LABELS,
+    EXCUSED_RULE_LABELS,
+    PROGRAM_KIND_LABELS,
+    WEEKDAY_LABELS,
+)
+
+
+class CheckboxesField(SelectMultipleField):
+    """A multiple choice shown as a list of checkboxes (usable with a thumb)."""
+
+    widget = ListWidget(prefix_label=False)
+    option_widget = CheckboxInput()
+
+
+def _choices(labels: dict) -> list[SelectChoice]:
+    return [SelectChoice(value, label) for value, label in labels.items()]
+
+
+class ProgramForm(Form):
+    code = StringField(_l("Code"), validators=[DataRequired(), Length(max=32)])
+    name = StringField(_l("Name"), validators=[DataRequired(), Length(max=200)])
+    kind = SelectField(_l("Kind"), choices=_choices(PROGRAM_KIND_LABELS))
+    min_attendance_pct = IntegerField(
+        _l("Minimum attendance to complete (%)"),
+        default=80,
+        validators=[InputRequired(), NumberRange(0, 100)],
+    )
+    excused_rule = SelectField(_l("An excused absence"), choices=_choices(EXCUSED_RULE_LABELS))
+
+
+class ClassForm(Form):
+    program_id = SelectField(_l("Program"), coerce=int, validators=[DataRequired()])
+    code = StringField(_l("Code"), validators=[DataRequired(), Length(max=40)])
+    title = StringField(_l("Title"), validators=[DataRequired(), Length(max=300)])
+    place = StringField(_l("Place"), validators=[Length(max=300)])
+    start_date = DateField(_l("First day"), validators=[DataRequired()])
+    end_date = DateField(_l("Last day"), validators=[DataRequired()])
+    instructor_ids = CheckboxesField(_l("Instructors"), coerce=int)
+    capacity = IntegerField(
+        _l("Capacity (empty: no limit)"), validators=[Optional(), NumberRange(min=1)]
+    )
+    enrolment_mode = SelectField(_l("Enrolment"), choices=_choices(ENROLMENT_MODE_LABELS))
+    enrol_opens_on = DateField(_l("Self-enrolment opens on"), validators=[Optional()])
+    enrol_closes_on = DateField(_l("Self-enrolment closes on"), validators=[Optional()])
+    min_attendance_pct = IntegerField(
+        _l("Minimum attendance to complete (%)"),
+        default=80,
+        validators=[InputRequired(), NumberRange(0, 100)],
+    )
+    excused_rule = SelectField(_l("An excused absence"), choices=_choices(EXCUSED_RULE_LABELS))
+
+
+class CancelForm(Form):
+    reason = TextAreaField(_l("Reason"), validators=[DataRequired(), Length(max=1000)])
+
+
+class SessionForm(Form):
+    on_date = DateField(_l("Date"), validators=[DataRequired()])
+    starts_at = TimeField(_l("Starts at"), validators=[DataRequired()])
+    ends_at = TimeField(_l("Ends at"), validators=[DataRequired()])
+    topic = StringField(_l("Topic"), validators=[Length(max=300)])
+    room = StringField(_l("Room"), validators=[Length(max=120)])
+
+
+class SeriesForm(Form):
+    first_date = DateField(_l("From"), validators=[DataRequired()])
+    last_date = DateField(_l("To"), validators=[DataRequired()])
+    weekdays = CheckboxesField(
+        _l("On (none ticked: every day)"), coerce=int, choices=_choices(WEEKDAY_LABELS)
+    )
+    starts_at = TimeField(_l("Starts at"), validators=[DataRequired()])
+    ends_at = TimeField(_l("Ends at"), validators=[DataRequired()])
+    topic = StringField(_l("Topic"), validators=[Length(max=300)])
+    room = StringField(_l("Room"), validators=[Length(max=120)])

@@ -1,0 +1,191 @@
+"""The director's class page: sessions (add, series, edit, cancel), cancelling the class."""
+
+from flask import abort, flash, redirect, render_template, url_for
+from flask_babel import gettext as _
+from flask_login import current_user
+
+from lms.access import access
+from lms.classes import services, sessions
+from lms.classes.forms import CancelForm, SeriesForm, SessionForm
+from lms.classes.models import Class, ClassSession
+from lms.classes.views import bp
+from lms.core.forms import ActionForm
+from lms.enrollment.queries import roster_counts
+from lms.errors import DomainError
+from lms.extensions import db
+
+
+def _load(class_id: int) -> Class:
+    klass = sessions.load_class_with_sessions(class_id)
+    if klass is None:
+        abort(404)
+    return klass
+
+
+def _render_manage(klass: Class, **forms):
+    today = services.local_today()
+    last = max((s.on_date for s in klass.sessions if not s.is_cancelled), default=None)
+    session_form = forms.get("session_form") or SessionForm(formdata=None)
+    series_form = forms.get("series_form") or SeriesForm(formdata=None)
+    if not session_form.on_date.data:
+        session_form.on_date.data = klass.start_date
+    if not series_form.first_date.data:
+        series_form.first_date.data, series_form.last_date.data = klass.start_date, klass.end_date
+    return render_template(
+        "classes/class_manage.html",
+        klass=klass,
+        status=services.class_status(klass, today, last),
+        counts=roster_counts(klass),
+        conflicts=sessions.find_conflicts(klass),
+        session_form=session_form,
+        series_form=series_form,
+        cancel_form=forms.get("cancel_form") or CancelForm(formdata=None),
+        action_form=ActionForm(),
+    )
+
+
+def _warn_conflicts(klass: Class) -> None:
+    found = sessions.find_conflicts(klass)
+    if found:
+        flash(
+            _(
+                "Saved, but %(n)d sessions overlap with another class that shares the room or "
+                "an instructor: see the warnings below.",
+                n=len(found),
+            ),
+            "warning",
+        )
+
+
+@bp.get("/classes/<int:class_id>/manage")
+@access("director")
+def class_manage(class_id: int):
+    return _render_manage(_load(class_id))
+
+
+@bp.post("/classes/<int:class_id>/sessions")
+@access("director")
+def session_add(class_id: int):
+    klass = _load(class_id)
+    form = SessionForm()
+    if form.validate_on_submit():
+        data = sessions.SessionData(
+            on_date=form.on_date.data,
+            starts_at=form.starts_at.data,
+            ends_at=form.ends_at.data,
+            topic=form.topic.data or "",
+            room=form.room.data or "",
+        )
+        try:
+            sessions.add_session(klass, data, actor=current_user._get_current_object())
+        except DomainError as error:
+            db.session.rollback()
+            flash(str(error.message), "error")
+        else:
+            db.session.commit()
+            flash(_("Session added."), "success")
+            _warn_conflicts(_load(class_id))
+            return redirect(url_for("classes.class_manage", class_id=class_id))
+    return _render_manage(_load(class_id), session_form=form), 400
+
+
+@bp.post("/classes/<int:class_id>/sessions/series")
+@access("director")
+def session_series(class_id: int):
+    klass = _load(class_id)
+    form = SeriesForm()
+    if form.validate_on_submit():
+        data = sessions.SeriesData(
+            first_date=form.first_date.data,
+            last_date=form.last_date.data,
+            starts_at=form.starts_at.data,
+            ends_at=form.ends_at.data,
+            weekdays=tuple(form.weekdays.data or ()),
+            topic=form.topic.data or "",
+            room=form.room.data or "",
+        )
+        try:
+            created = sessions.generate_series(
+                klass, data, actor=current_user._get_current_object()
+            )
+        except DomainError as error:
+            db.session.rollback()
+            flash(str(error.message), "error")
+        else:
+            db.session.commit()
+            flash(_("%(n)d sessions added.", n=len(created)), "success")
+            _warn_conflicts(_load(class_id))
+            return redirect(url_for("classes.class_manage", class_id=class_id))
+    return _render_manage(_load(class_id), series_form=form), 400
+
+
+@bp.route("/sessions/<int:session_id>/edit", methods=["GET", "POST"])
+@access("director")
+def session_edit(session_id: int):
+    session = db.get_or_404(ClassSession, session_id)
+    form = SessionForm(obj=session)
+    if form.validate_on_submit():
+        data = sessions.SessionData(
+            on_date=form.on_date.data,
+            starts_at=form.starts_at.data,
+            ends_at=form.ends_at.data,
+            topic=form.topic.data or "",
+            room=form.room.data or "",
+        )
+        try:
+            sessions.update_session(session, data, actor=current_user._get_current_object())
+        except DomainError as error:
+            db.session.rollback()
+            flash(str(error.message), "error")
+        else:
+            db.session.commit()
+            flash(_("Session saved."), "success")
+            _warn_conflicts(_load(session.class_id))
+            return redirect(url_for("classes.class_manage", class_id=session.class_id))
+    return render_template(
+        "classes/session_form.html",
+        form=form,
+        session=session,
+        cancel_form=CancelForm(formdata=None),
+    )
+
+
+@bp.post("/sessions/<int:session_id>/cancel")
+@access("director")
+def session_cancel(session_id: int):
+    session = db.get_or_404(ClassSession, session_id)
+    form = CancelForm()
+    if form.validate_on_submit():
+        try:
+            sessions.cancel_session(
+                session, form.reason.data, actor=current_user._get_current_object()
+            )
+        except DomainError as error:
+            db.session.rollback()
+            flash(str(error.message), "error")
+        else:
+            db.session.commit()
+            flash(_("Session cancelled."), "success")
+    else:
+        flash(_("Give the reason for cancelling."), "error")
+    return redirect(url_for("classes.class_manage", class_id=session.class_id))
+
+
+@bp.post("/classes/<int:class_id>/cancel")
+@access("director")
+def class_cancel(class_id: int):
+    klass = _load(class_id)
+    form = CancelForm()
+    if form.validate_on_submit():
+        try:
+            services.cancel_class(klass, form.reason.data, actor=current_user._get_current_object())
+        except DomainError as error:
+            db.session.rollback()
+            flash(str(error.message), "error")
+        else:
+            db.session.commit()
+            flash(_("Class cancelled."), "success")
+            return redirect(url_for("classes.class_manage", class_id=class_id))
+    else:
+        flash(_("Give the reason for cancelling."), "error")
+    return _render_manage(_load(class_id), cancel_form=form), 400
