@@ -323,3 +323,30 @@ def find_by_number(register_number: str, date_of_birth: date | None) -> Certific
     if cert is None or date_of_birth is None or cert.date_of_birth != date_of_birth:
         return None
     return cert
+
+
+def list_classes_with_completions(limit: int = 300):
+    """Classes with completed enrolments, newest first, with how many have a valid certificate
+    (one aggregate query)."""
+    from sqlalchemy import and_, func
+
+    return db.session.execute(
+        select(
+            Class.id,
+            Class.code,
+            Class.title,
+            Class.start_date,
+            Class.end_date,
+            func.count(Enrollment.id).label("completed"),
+            func.count(Certificate.id).label("issued"),
+        )
+        .join(Enrollment, Enrollment.class_id == Class.id)
+        .outerjoin(
+            Certificate,
+            and_(Certificate.enrollment_id == Enrollment.id, Certificate.revoked_at.is_(None)),
+        )
+        .where(Enrollment.outcome == "completed")
+        .group_by(Class.id, Class.code, Class.title, Class.start_date, Class.end_date)
+        .order_by(Class.start_date.desc(), Class.id.desc())
+        .limit(limit)
+    ).all()

@@ -61,6 +61,14 @@ def _actor():
 # --- director: a class's certificates -------------------------------------------------------
 
 
+@bp.get("/certificates")
+@access("director")
+def overview():
+    return render_template(
+        "certificates/overview.html", classes=services.list_classes_with_completions()
+    )
+
+
 @bp.get("/classes/<int:class_id>/certificates")
 @access("director")
 def class_certificates(class_id: int):

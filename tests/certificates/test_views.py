@@ -148,3 +148,15 @@ def test_verification_is_rate_limited_per_address(client, app_config):
     codes = [client.get("/verify/" + "y" * 32).status_code for _ in range(31)]
     assert codes[:30] == [200] * 30
     assert codes[30] == 429
+
+
+def test_the_directors_overview_counts_issued_and_waiting(client, login, make, completed):
+    director = make.director()
+    first, _second = completed(), completed()
+    issue_certificate(first, actor=director, issued_on=ISSUED)
+    db.session.commit()
+    login(director)
+    page = client.get("/certificates")
+    assert page.status_code == 200
+    assert first.klass.title in page.text
+    assert '<span class="badge warn">1</span>' in page.text
