@@ -20,7 +20,7 @@ from lms.errors import DomainError
 from lms.extensions import db
 
 ISSUE_CHUNK = 25  # certificates per transaction: the counter lock is held briefly
-MERGE_CHUNK = 400  # pages per WeasyPrint document (a 500-page document peaks near 280 MB)
+MERGE_CHUNK = 300  # pages per WeasyPrint document: 300 pages peak near 380 MB here
 ZIP_CHUNK = 25
 
 

@@ -44,9 +44,7 @@ def _race(app, jobs):
             finally:
                 db.session.remove()
 
-    threads = [
-        threading.Thread(target=run, args=(i, *job)) for i, job in enumerate(jobs)
-    ]
+    threads = [threading.Thread(target=run, args=(i, *job)) for i, job in enumerate(jobs)]
     for thread in threads:
         thread.start()
     for thread in threads:

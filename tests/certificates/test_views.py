@@ -160,3 +160,39 @@ def test_the_directors_overview_counts_issued_and_waiting(client, login, make, c
     assert page.status_code == 200
     assert first.klass.title in page.text
     assert '<span class="badge warn">1</span>' in page.text
+
+
+def test_the_director_revokes_and_reissues_from_the_certificate_page(client, login, make, issued):
+    cert, trainee = issued()
+    director = make.director()
+    db.session.commit()
+    login(director)
+    page = client.get(f"/certificates/{cert.id}")
+    assert page.status_code == 200
+    assert cert.register_number in page.text
+    response = client.post(
+        f"/certificates/{cert.id}/reissue",
+        data={"reissue-reason": "Sửa ngày sinh"},
+        follow_redirects=True,
+    )
+    assert f"0001/{date.today().year}/GCN" in response.text  # reissued today
+    db.session.expire_all()
+    assert db.session.get(type(cert), cert.id).revoked_at is not None
+    new_id = db.session.scalar(db.select(type(cert).id).where(type(cert).replaces_id == cert.id))
+    empty = client.post(f"/certificates/{new_id}/revoke", data={"revoke-reason": ""})
+    assert empty.status_code == 302
+    db.session.expire_all()
+    assert db.session.get(type(cert), new_id).revoked_at is None
+    client.post(f"/certificates/{new_id}/revoke", data={"revoke-reason": "Cấp nhầm"})
+    db.session.expire_all()
+    assert db.session.get(type(cert), new_id).revoke_reason == "Cấp nhầm"
+
+
+def test_trainees_cannot_revoke(client, login, issued):
+    cert, trainee = issued()
+    login(trainee)
+    assert (
+        client.post(f"/certificates/{cert.id}/revoke", data={"revoke-reason": "x"}).status_code
+        == 403
+    )
+    assert client.get(f"/certificates/{cert.id}").status_code == 403
