@@ -21,7 +21,9 @@ def test_issue_download_and_verify(live_server, browser_page, make):
         end_date=date(2019, 10, 18),
     )
     make.director(username="giamdoc", full_name="Nguyễn Thế Thạch")
-    trainee = make.trainee(username="thao", full_name="Nguyễn Thị Phương Thảo")
+    trainee = make.trainee(
+        username="thao", full_name="Nguyễn Thị Phương Thảo", date_of_birth=date(1990, 5, 7)
+    )
     make.enrollment(klass, trainee, outcome="completed", attended_count=5)
     for _ in range(5):
         make.enrollment(klass, outcome="completed", attended_count=4)
@@ -40,6 +42,9 @@ def test_issue_download_and_verify(live_server, browser_page, make):
     page.get_by_role("link", name="Quay lại giấy chứng nhận của lớp").click()
     assert page.get_by_text("0006/", exact=False).count() == 1
     shot(page, "certificates-3-class-issued")
+    page.locator("a", has_text=re.compile(r"^0001")).click()
+    assert page.get_by_text("Còn hiệu lực").is_visible()
+    shot(page, "certificates-3b-detail")
 
     # The trainee downloads their certificate on a phone.
     phone = browser_page("phone", accept_downloads=True)
@@ -67,3 +72,12 @@ def test_issue_download_and_verify(live_server, browser_page, make):
     assert verifier.get_by_text("Nguyễn Thị Phương Thảo").is_visible()
     assert "/login" not in verifier.url
     shot(verifier, "certificates-5-verified-signed-out")
+
+    # Or by typing the register number and the date of birth into the form.
+    number = re.search(r"Số vào sổ: (\S+)", text).group(1)
+    verifier.goto(live_server.url + "/verify")
+    verifier.get_by_label("Số vào sổ").fill(number)
+    verifier.get_by_label("Ngày sinh").fill("1990-05-07")
+    shot(verifier, "certificates-6-verify-form")
+    verifier.get_by_role("button", name="Tra cứu").nth(1).click()
+    assert verifier.get_by_text("Giấy chứng nhận hợp lệ").is_visible()
