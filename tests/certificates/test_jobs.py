@@ -115,3 +115,29 @@ def test_job_pages_and_downloads_belong_to_their_creator(client, login, make, kl
     assert client.get(f"/jobs/{job_id}").status_code == 404
     assert client.get(f"/jobs/{job_id}/status").status_code == 404
     assert client.get(f"/jobs/{job_id}/download").status_code == 404
+
+
+def test_with_redis_the_job_is_queued_for_the_rq_worker(app, make, klass_of, monkeypatch):
+    """LMS_REDIS_URL set: start_job enqueues lms.core.jobs.run_job; the worker's call runs it."""
+    import rq
+
+    queued = []
+
+    class FakeQueue:
+        def __init__(self, name, connection):
+            self.name = name
+
+        def enqueue(self, function, *args, **kwargs):
+            queued.append((self.name, function, args))
+
+    monkeypatch.setattr(rq, "Queue", FakeQueue)
+    app.config["REDIS_URL"] = "redis://127.0.0.1:9/0"
+    klass = klass_of(2, issued=True)
+    job = start_job("certificates.merged_pdf", {"class_id": klass.id}, actor=make.director())
+    assert queued == [("lms", "lms.core.jobs.run_job", (job.id,))]
+    assert db.session.get(Job, job.id).status == "queued"
+    from lms.core.jobs import run_job
+
+    run_job(job.id)  # what `rq worker lms` calls
+    db.session.expire_all()
+    assert db.session.get(Job, job.id).status == "done"

@@ -115,3 +115,11 @@ def test_one_render_is_fast(app, make, completed):
     for _ in range(5):
         render_certificate(cert)
     assert (time.perf_counter() - start) / 5 < 0.2
+
+
+def test_harfbuzz_subsetting_is_in_use():
+    """Without libharfbuzz-subset0 WeasyPrint falls back to fontTools: ~10x slower pages."""
+    from weasyprint.text.ffi import harfbuzz, harfbuzz_subset
+
+    assert harfbuzz_subset is not None
+    assert harfbuzz.hb_version_atleast(4, 1, 0)
