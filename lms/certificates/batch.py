@@ -9,6 +9,7 @@ from flask import current_app
 from flask_babel import lazy_gettext as _l
 from pypdf import PdfWriter
 from sqlalchemy import select
+from sqlalchemy.orm import selectinload
 
 from lms.certificates.models import Certificate
 from lms.certificates.render import ensure_pdf, file_name, render_certificates
@@ -72,7 +73,11 @@ def issue_all(ctx: JobContext) -> None:
 
         def work(chunk=chunk):
             enrollments = list(
-                db.session.scalars(select(Enrollment).where(Enrollment.id.in_(chunk)))
+                db.session.scalars(
+                    select(Enrollment)
+                    .where(Enrollment.id.in_(chunk))
+                    .options(selectinload(Enrollment.user), selectinload(Enrollment.unit))
+                )
             )
             return issue_certificates(
                 enrollments, actor=ctx.actor, base_url=base_url, skip_issued=True
