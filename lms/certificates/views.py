@@ -1,5 +1,288 @@
-"""Certificates pages."""
+"""Certificates pages: a class's certificates (director), my certificates (trainee), downloads,
+batch jobs with a progress bar, and the public verification page."""
 
-from flask import Blueprint
+from __future__ import annotations
+
+import io
+
+from flask import (
+    Blueprint,
+    abort,
+    current_app,
+    flash,
+    jsonify,
+    redirect,
+    render_template,
+    request,
+    send_file,
+    url_for,
+)
+from flask_babel import gettext as _
+from flask_login import current_user
+
+from lms.access import PUBLIC, SIGNED_IN, access
+from lms.certificates import (
+    batch,  # noqa: F401  (registers the job kinds)
+    services,
+)
+from lms.certificates.forms import ReissueForm, RevokeForm, VerifyCodeForm, VerifyNumberForm
+from lms.certificates.models import Certificate
+from lms.certificates.render import ensure_pdf, file_name
+from lms.classes.models import Class
+from lms.core.forms import ActionForm
+from lms.core.jobs import commit_with_retries, start_job
+from lms.core.labels import JOB_KIND_LABELS
+from lms.core.models import Job
+from lms.enrollment.models import Enrollment
+from lms.errors import DomainError
+from lms.extensions import db, limiter
 
 bp = Blueprint("certificates", __name__)
+
+BATCHES = {
+    "issue": "certificates.issue_all",
+    "merged": "certificates.merged_pdf",
+    "zip": "certificates.zip",
+}
+
+
+def _verify_limit() -> str:
+    return current_app.config.get("RATELIMIT_VERIFY", "30 per minute; 300 per hour")
+
+
+def _base_url() -> str:
+    return current_app.config.get("PUBLIC_BASE_URL") or request.url_root
+
+
+def _actor():
+    return current_user._get_current_object()
+
+
+# --- director: a class's certificates -------------------------------------------------------
+
+
+@bp.get("/certificates")
+@access("director")
+def overview():
+    return render_template(
+        "certificates/overview.html", classes=services.list_classes_with_completions()
+    )
+
+
+@bp.get("/classes/<int:class_id>/certificates")
+@access("director")
+def class_certificates(class_id: int):
+    klass = db.get_or_404(Class, class_id)
+    rows = services.class_certificates(klass)
+    return render_template(
+        "certificates/class.html",
+        klass=klass,
+        rows=rows,
+        pending=sum(1 for _e, cert in rows if cert is None),
+        issued=sum(1 for _e, cert in rows if cert is not None),
+        form=ActionForm(),
+    )
+
+
+@bp.post("/classes/<int:class_id>/certificates/issue/<int:enrollment_id>")
+@access("director")
+def issue_one(class_id: int, enrollment_id: int):
+    enrollment = db.get_or_404(Enrollment, enrollment_id)
+    if enrollment.class_id != class_id:
+        abort(404)
+    if ActionForm().validate_on_submit():
+        try:
+            cert = commit_with_retries(
+                lambda: services.issue_certificate(
+                    db.session.get(Enrollment, enrollment_id),
+                    actor=_actor(),
+                    base_url=_base_url(),
+                )
+            )
+        except DomainError as error:
+            db.session.rollback()
+            flash(error.message, "error")
+        else:
+            flash(_("Certificate %(number)s issued.", number=cert.register_number), "success")
+    return redirect(url_for("certificates.class_certificates", class_id=class_id))
+
+
+@bp.post("/classes/<int:class_id>/certificates/<any(issue, merged, zip):what>")
+@access("director")
+def start_batch(class_id: int, what: str):
+    klass = db.get_or_404(Class, class_id)
+    if not ActionForm().validate_on_submit():
+        return redirect(url_for("certificates.class_certificates", class_id=class_id))
+    params = {"class_id": klass.id, "base_url": _base_url()}
+    job = start_job(BATCHES[what], params, actor=_actor())
+    return redirect(url_for("certificates.job", job_id=job.id))
+
+
+# --- one certificate: download, revoke, reissue ---------------------------------------------
+
+
+@bp.get("/certificates/<int:cert_id>")
+@access("director")
+def detail(cert_id: int):
+    cert = db.get_or_404(Certificate, cert_id)
+    return render_template(
+        "certificates/detail.html",
+        cert=cert,
+        enrollment=db.session.get(Enrollment, cert.enrollment_id),
+        replaces=db.session.get(Certificate, cert.replaces_id) if cert.replaces_id else None,
+        replaced_by=db.session.scalar(
+            db.select(Certificate).where(Certificate.replaces_id == cert.id)
+        ),
+        revoke_form=RevokeForm(prefix="revoke"),
+        reissue_form=ReissueForm(prefix="reissue"),
+    )
+
+
+@bp.get("/certificates/<int:cert_id>/download")
+@access(SIGNED_IN)
+def download(cert_id: int):
+    cert = services.certificate_for(cert_id, actor=_actor())
+    fresh = cert.pdf is None
+    pdf = ensure_pdf(cert, base_url=_base_url())
+    if fresh:  # stored once, from the frozen fields: the same bytes on every later download
+        db.session.commit()
+    return send_file(
+        io.BytesIO(pdf),
+        mimetype="application/pdf",
+        as_attachment=True,
+        download_name=file_name(cert),
+    )
+
+
+@bp.post("/certificates/<int:cert_id>/revoke")
+@access("director")
+def revoke(cert_id: int):
+    cert = db.get_or_404(Certificate, cert_id)
+    form = RevokeForm(prefix="revoke")
+    if form.validate_on_submit():
+        try:
+            services.revoke_certificate(cert, form.reason.data, actor=_actor())
+            db.session.commit()
+        except DomainError as error:
+            db.session.rollback()
+            flash(error.message, "error")
+        else:
+            flash(_("Certificate %(number)s revoked.", number=cert.register_number), "success")
+    else:
+        flash(_("Give the reason for revoking."), "error")
+    return redirect(url_for("certificates.detail", cert_id=cert_id))
+
+
+@bp.post("/certificates/<int:cert_id>/reissue")
+@access("director")
+def reissue(cert_id: int):
+    db.get_or_404(Certificate, cert_id)
+    form = ReissueForm(prefix="reissue")
+    if not form.validate_on_submit():
+        return redirect(url_for("certificates.detail", cert_id=cert_id))
+    try:
+        new = commit_with_retries(
+            lambda: services.reissue_certificate(
+                db.session.get(Certificate, cert_id),
+                actor=_actor(),
+                reason=form.reason.data or "",
+                base_url=_base_url(),
+            )
+        )
+    except DomainError as error:
+        db.session.rollback()
+        flash(error.message, "error")
+        return redirect(url_for("certificates.detail", cert_id=cert_id))
+    flash(_("Certificate reissued as %(number)s.", number=new.register_number), "success")
+    return redirect(url_for("certificates.detail", cert_id=new.id))
+
+
+# --- trainee ---------------------------------------------------------------------------------
+
+
+@bp.get("/my/certificates")
+@access("trainee")
+def my_certificates():
+    return render_template(
+        "certificates/my.html", certificates=services.list_my_certificates(_actor())
+    )
+
+
+# --- background jobs (the creator only) -----------------------------------------------------
+
+
+def _own_job(job_id: str) -> Job:
+    job = db.session.get(Job, job_id)
+    if job is None or job.created_by_id != current_user.id:
+        abort(404)
+    return job
+
+
+@bp.get("/jobs/<job_id>")
+@access(SIGNED_IN)
+def job(job_id: str):
+    job = _own_job(job_id)
+    return render_template(
+        "certificates/job.html",
+        job=job,
+        label=JOB_KIND_LABELS.get(job.kind, job.kind),
+        class_id=(job.params or {}).get("class_id"),
+    )
+
+
+@bp.get("/jobs/<job_id>/status")
+@access(SIGNED_IN)
+def job_status(job_id: str):
+    job = _own_job(job_id)
+    percent = 100 if job.status == "done" else (100 * job.progress // job.total if job.total else 0)
+    return jsonify(
+        status=job.status,
+        progress=job.progress,
+        total=job.total,
+        percent=percent,
+        error=job.error,
+        download_url=url_for("certificates.job_download", job_id=job.id)
+        if job.status == "done" and job.result_path
+        else None,
+    )
+
+
+@bp.get("/jobs/<job_id>/download")
+@access(SIGNED_IN)
+def job_download(job_id: str):
+    job = _own_job(job_id)
+    if job.status != "done" or not job.result_path:
+        abort(404)
+    mimetype = "application/zip" if job.result_name.endswith(".zip") else "application/pdf"
+    return send_file(
+        job.result_path, mimetype=mimetype, as_attachment=True, download_name=job.result_name
+    )
+
+
+# --- public verification ---------------------------------------------------------------------
+
+
+@bp.route("/verify", methods=["GET", "POST"])
+@access(PUBLIC)
+@limiter.limit(_verify_limit)
+def verify_form():
+    code_form = VerifyCodeForm(request.args)
+    number_form = VerifyNumberForm()
+    if request.method == "GET" and request.args and code_form.validate():
+        return redirect(url_for("certificates.verify", code=code_form.code.data.strip()))
+    if number_form.validate_on_submit():
+        cert = services.find_by_number(
+            number_form.register_number.data, number_form.date_of_birth.data
+        )
+        return render_template("certificates/verify.html", cert=cert, searched=True)
+    return render_template(
+        "certificates/verify_form.html", code_form=code_form, number_form=number_form
+    )
+
+
+@bp.get("/verify/<code>")
+@access(PUBLIC)
+@limiter.limit(_verify_limit)
+def verify(code: str):
+    cert = services.find_by_code(code)
+    return render_template("certificates/verify.html", cert=cert, searched=True)

@@ -50,3 +50,16 @@ WEEKDAY_LABELS = {
     5: _l("Saturday"),
     6: _l("Sunday"),
 }
+
+# Certificates (background jobs of a class batch)
+JOB_KIND_LABELS = {
+    "certificates.issue_all": _l("Issuing the certificates of the class"),
+    "certificates.merged_pdf": _l("One PDF of the class's certificates"),
+    "certificates.zip": _l("ZIP of the class's certificates"),
+}
+JOB_STATUS_LABELS = {
+    "queued": _l("Waiting to start"),
+    "running": _l("Running"),
+    "done": _l("Finished"),
+    "failed": _l("Failed"),
+}

@@ -13,7 +13,7 @@ from lms.core.exports import Sheet, csv_bytes, xlsx_bytes
 from lms.core.formatting import fmt_date, fmt_time, long_date
 from lms.core.forms import ActionForm
 from lms.core.labels import ENROLLMENT_STATUS_LABELS
-from lms.core.models import CenterSettings
+from lms.core.settings import get_settings
 from lms.enrollment import queries
 from lms.enrollment.views import bp
 from lms.extensions import db
@@ -102,15 +102,6 @@ def roster_xlsx(class_id: int):
     )
 
 
-def center_settings() -> CenterSettings | None:
-    """The center's settings row (lms.core.settings.get_settings once it exists)."""
-    try:
-        from lms.core.settings import get_settings  # written in parallel by the admin engineer
-    except ImportError:
-        return db.session.get(CenterSettings, 1)
-    return get_settings()
-
-
 @bp.get("/classes/<int:class_id>/sessions/<int:session_id>/sign-in-sheet.pdf")
 @access("director", "instructor")
 def sign_in_sheet(class_id: int, session_id: int):
@@ -120,7 +111,7 @@ def sign_in_sheet(class_id: int, session_id: int):
     session = db.session.get(ClassSession, session_id)
     if session is None or session.class_id != klass.id:
         abort(404)
-    settings = center_settings()
+    settings = get_settings()
     people = [
         {"name": e.user.full_name, "unit": e.unit.name}
         for e in queries.list_roster(klass, sort=_sort(), status="enrolled")

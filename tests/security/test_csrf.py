@@ -13,8 +13,14 @@ def app_config():
 def _example_url(rule) -> str:
     values = {}
     for name in rule.arguments:
-        converter = rule._converters[name].__class__.__name__
-        values[name] = 1 if converter == "IntegerConverter" else "x"
+        converter = rule._converters[name]
+        kind = converter.__class__.__name__
+        if kind == "IntegerConverter":
+            values[name] = 1
+        elif kind == "AnyConverter":
+            values[name] = next(iter(converter.items))
+        else:
+            values[name] = "x"
     return rule.build(values, append_unknown=False)[1]
 
 
