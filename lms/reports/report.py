@@ -1,0 +1,276 @@
+"""The annual report: plan versus actual, computed in SQL aggregates by DOMAIN.md's rules.
+
+Reads the rollups only (ClassSession.marked_count, Enrollment.attended_count), never the
+attendance table. First one aggregate over class_sessions gives each class its year (first
+non-cancelled session) and whether it was held (a non-cancelled session with marks); then one
+aggregate per breakdown over the enrolments of those held classes. Every total is its own
+query: unique trainees are a COUNT(DISTINCT) and are never summed from rows.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import date
+from decimal import ROUND_HALF_UP, Decimal
+
+from flask_babel import lazy_gettext as _l
+from sqlalchemy import Integer, and_, case, cast, distinct, extract, func, select
+
+from lms.certificates.models import Certificate
+from lms.classes.models import Class, ClassSession, Program
+from lms.enrollment.models import Enrollment
+from lms.extensions import db
+from lms.reports.models import AnnualPlan
+from lms.units.models import Unit
+
+# The footnote every report carries (screen, XLSX notes sheet, PDF).
+COUNTING_RULES = (  # fmt: skip
+    _l("Year of a class: the year of its first session that is not cancelled; cancelled classes never count."),  # noqa: E501
+    _l("Class held: a class of that year with at least one session whose attendance has been taken."),  # noqa: E501
+    _l("Trainee-attendance: an enrolment in a held class whose trainee was present or late at one session or more; a person in three classes counts three times."),  # noqa: E501
+    _l("Unique trainees: distinct people behind the trainee-attendances; each total is its own count, never a sum of rows."),  # noqa: E501
+    _l("Participation: trainees present or late at least once ÷ trainees enrolled, pooled over the held classes of the row."),  # noqa: E501
+    _l("Completions: enrolments marked completed at close-out; certificates: valid (not revoked) certificates, a reissue counted once."),  # noqa: E501
+    _l("Achievement: actual ÷ planned × 100, a whole percent rounded half up; “—” where nothing was planned."),  # noqa: E501
+    _l("Quarters and months follow the date of a class's first session; units are those recorded on each enrolment when it was made."),  # noqa: E501
+)
+
+
+def achievement(actual: int, planned: int | None) -> int | None:
+    """actual ÷ planned × 100 as a whole percent, rounded half up (integers only: 116.5 → 117)."""
+    if not planned:
+        return None
+    return (actual * 200 + planned) // (planned * 2)
+
+
+def ratio_pct(part: int, whole: int, places: int = 0) -> Decimal | None:
+    if not whole:
+        return None
+    exponent = Decimal(1).scaleb(-places)
+    return (Decimal(part) * 100 / Decimal(whole)).quantize(exponent, rounding=ROUND_HALF_UP)
+
+
+@dataclass
+class Row:
+    key: object  # program id, quarter, month, unit id; None for the total
+    label: str
+    code: str = ""
+    planned_classes: int | None = None
+    held_classes: int = 0
+    planned_attendances: int | None = None
+    trainee_attendances: int = 0
+    unique_trainees: int = 0
+    enrolled: int = 0
+    completions: int = 0
+    certificates: int = 0
+
+    @property
+    def classes_pct(self) -> int | None:
+        return achievement(self.held_classes, self.planned_classes)
+
+    @property
+    def attendances_pct(self) -> int | None:
+        return achievement(self.trainee_attendances, self.planned_attendances)
+
+    @property
+    def participation_pct(self) -> int | None:
+        value = ratio_pct(self.trainee_attendances, self.enrolled)
+        return None if value is None else int(value)
+
+    @property
+    def participation_exact(self) -> Decimal | None:
+        """One decimal, for the dashboard ("97,8%")."""
+        return ratio_pct(self.trainee_attendances, self.enrolled, 1)
+
+
+@dataclass
+class YearReport:
+    year: int
+    as_of: date | None  # None: the full year
+    programs: list[Row] = field(default_factory=list)
+    quarters: list[Row] = field(default_factory=list)
+    months: list[Row] = field(default_factory=list)
+    units: list[Row] = field(default_factory=list)
+    total: Row = field(default_factory=lambda: Row(None, "TOTAL", "TOTAL"))
+    conferences: Row = field(default_factory=lambda: Row(None, "", ""))
+
+    @property
+    def has_plan(self) -> bool:
+        return self.total.planned_classes is not None
+
+
+def _held_classes(start: date, end: date):
+    """Held classes whose first non-cancelled session falls in [start, end], with their keys."""
+    s = ClassSession
+    first = func.min(s.on_date)
+    per_class = (
+        select(
+            s.class_id.label("class_id"),
+            first.label("first_date"),
+            func.max(s.marked_count).label("max_marked"),
+        )
+        .where(s.cancelled_at.is_(None))
+        .group_by(s.class_id)
+        .having(first.between(start, end))
+        .subquery("per_class")
+    )
+    month = cast(extract("month", per_class.c.first_date), Integer)
+    return (
+        select(
+            per_class.c.class_id,
+            Class.program_id.label("program_id"),
+            month.label("month"),
+            case((month <= 3, 1), (month <= 6, 2), (month <= 9, 3), else_=4).label("quarter"),
+        )
+        .join(Class, Class.id == per_class.c.class_id)
+        .where(Class.cancelled_at.is_(None), per_class.c.max_marked > 0)
+        .subquery("held")
+    )
+
+
+def _enrolment_measures(held, key=None, *, where=None) -> dict:
+    """{key: (enrolled, participants, unique, completions, certificates, classes)}."""
+    e = Enrollment
+    attended = e.attended_count > 0
+    columns = [
+        func.count().label("enrolled"),
+        func.count(case((attended, 1))).label("participants"),
+        func.count(distinct(case((attended, e.user_id)))).label("unique_trainees"),
+        func.count(case((e.outcome == "completed", 1))).label("completions"),
+        func.count(Certificate.id).label("certificates"),
+        func.count(distinct(e.class_id)).label("classes"),
+    ]
+    key_column = key(held, e) if key is not None else None
+    query = (
+        select(*([key_column] if key_column is not None else []), *columns)
+        .select_from(held)
+        .join(e, and_(e.class_id == held.c.class_id, e.status == "enrolled"))
+        # At most one valid certificate per enrolment (a partial unique index): no fan-out.
+        .outerjoin(
+            Certificate, and_(Certificate.enrollment_id == e.id, Certificate.revoked_at.is_(None))
+        )
+    )
+    if where is not None:
+        query = query.join(Program, Program.id == held.c.program_id).where(where)
+    if key_column is not None:
+        query = query.group_by(key_column)
+        return {r[0]: tuple(r[1:]) for r in db.session.execute(query)}
+    return {None: tuple(db.session.execute(query).one())}
+
+
+def _class_counts(held, key=None, *, where=None) -> dict:
+    key_column = key(held, None) if key is not None else None
+    query = select(*([key_column] if key_column is not None else []), func.count()).select_from(
+        held
+    )
+    if where is not None:
+        query = query.join(Program, Program.id == held.c.program_id).where(where)
+    if key_column is not None:
+        return dict(db.session.execute(query.group_by(key_column)).all())
+    return {None: db.session.scalar(query)}
+
+
+def _fill(row: Row, measures: tuple | None, classes: int | None = None) -> Row:
+    if measures:
+        enrolled, participants, unique, completions, certificates, _ = measures
+        row.enrolled, row.trainee_attendances, row.unique_trainees = enrolled, participants, unique
+        row.completions, row.certificates = completions, certificates
+    row.held_classes = classes or 0
+    return row
+
+
+def _plans(year: int, as_of: date | None) -> dict[int, tuple[int, int, list, list]]:
+    """{program id: (classes, attendances, [q1..q4 classes], [q1..q4 attendances])}; to date
+    the quarters up to as_of where the plan is split by quarter."""
+    plans = {}
+    for plan in db.session.scalars(select(AnnualPlan).where(AnnualPlan.year == year)):
+        qc = [getattr(plan, f"q{q}_classes") for q in range(1, 5)]
+        qa = [getattr(plan, f"q{q}_attendances") for q in range(1, 5)]
+        classes, attendances = plan.planned_classes, plan.planned_attendances
+        if as_of is not None:
+            upto = (as_of.month - 1) // 3 + 1
+            if None not in qc:
+                classes = sum(qc[:upto])
+            if None not in qa:
+                attendances = sum(qa[:upto])
+        plans[plan.program_id] = (classes, attendances, qc, qa)
+    return plans
+
+
+def _quarter_plan(plans, index: int, which: int) -> int | None:
+    values = [p[which][index] for p in plans.values()]
+    if not values or None in values:
+        return None
+    return sum(values)
+
+
+def compute_report(year: int, *, as_of: date | None = None, breakdowns: bool = True) -> YearReport:
+    """The report of one year (to `as_of` when given and inside the year)."""
+    start, end = date(year, 1, 1), date(year, 12, 31)
+    if as_of is not None and as_of >= end:
+        as_of = None
+    if as_of is not None and as_of < start:
+        as_of = start
+    held = _held_classes(start, as_of or end)
+    report = YearReport(year=year, as_of=as_of)
+    plans = _plans(year, as_of)
+
+    total = report.total
+    _fill(total, _enrolment_measures(held)[None], _class_counts(held)[None])
+    if plans:
+        total.planned_classes = sum(p[0] for p in plans.values())
+        total.planned_attendances = sum(p[1] for p in plans.values())
+    conference = Program.kind == "conference"
+    report.conferences = _fill(
+        Row(None, "", ""),
+        _enrolment_measures(held, where=conference)[None],
+        _class_counts(held, where=conference)[None],
+    )
+    if not breakdowns:
+        return report
+
+    def by(name):
+        return lambda h, _e: h.c[name]
+
+    measures = _enrolment_measures(held, by("program_id"))
+    counts = _class_counts(held, by("program_id"))
+    program_ids = set(measures) | set(counts) | set(plans)
+    programs = db.session.scalars(
+        select(Program).where(Program.id.in_(program_ids)).order_by(Program.code)
+    )
+    for program in programs:
+        row = _fill(
+            Row(program.id, program.name, program.code),
+            measures.get(program.id),
+            counts.get(program.id),
+        )
+        if program.id in plans:
+            row.planned_classes, row.planned_attendances = plans[program.id][:2]
+        report.programs.append(row)
+
+    measures = _enrolment_measures(held, by("quarter"))
+    counts = _class_counts(held, by("quarter"))
+    for quarter in range(1, 5):
+        row = _fill(
+            Row(quarter, str(_l("Quarter %(n)d", n=quarter))),
+            measures.get(quarter),
+            counts.get(quarter),
+        )
+        row.planned_classes = _quarter_plan(plans, quarter - 1, 2)
+        row.planned_attendances = _quarter_plan(plans, quarter - 1, 3)
+        report.quarters.append(row)
+
+    measures = _enrolment_measures(held, by("month"))
+    counts = _class_counts(held, by("month"))
+    for month in range(1, 13):
+        label = str(_l("Month %(n)d", n=month))
+        report.months.append(_fill(Row(month, label), measures.get(month), counts.get(month)))
+
+    measures = _enrolment_measures(held, lambda _h, e: e.unit_id)
+    units = db.session.execute(
+        select(Unit.id, Unit.code, Unit.name).where(Unit.id.in_(measures)).order_by(Unit.code)
+    )
+    for unit_id, code, name in units:
+        values = measures[unit_id]
+        report.units.append(_fill(Row(unit_id, name, code), values, values[5]))
+    return report
