@@ -24,15 +24,39 @@ from lms.reports.models import AnnualPlan
 from lms.units.models import Unit
 
 # The footnote every report carries (screen, XLSX notes sheet, PDF).
-COUNTING_RULES = (  # fmt: skip
-    _l("Year of a class: the year of its first session that is not cancelled; cancelled classes never count."),  # noqa: E501
-    _l("Class held: a class of that year with at least one session whose attendance has been taken."),  # noqa: E501
-    _l("Trainee-attendance: an enrolment in a held class whose trainee was present or late at one session or more; a person in three classes counts three times."),  # noqa: E501
-    _l("Unique trainees: distinct people behind the trainee-attendances; each total is its own count, never a sum of rows."),  # noqa: E501
-    _l("Participation: trainees present or late at least once ÷ trainees enrolled, pooled over the held classes of the row."),  # noqa: E501
-    _l("Completions: enrolments marked completed at close-out; certificates: valid (not revoked) certificates, a reissue counted once."),  # noqa: E501
-    _l("Achievement: actual ÷ planned × 100, a whole percent rounded half up; “—” where nothing was planned."),  # noqa: E501
-    _l("Quarters and months follow the date of a class's first session; units are those recorded on each enrolment when it was made."),  # noqa: E501
+COUNTING_RULES = (
+    _l(
+        "Year of a class: the year of its first session that is not cancelled; cancelled "
+        "classes never count."
+    ),
+    _l(
+        "Class held: a class of that year with at least one session whose attendance has "
+        "been taken."
+    ),
+    _l(
+        "Trainee-attendance: an enrolment in a held class whose trainee was present or "
+        "late at one session or more; a person in three classes counts three times."
+    ),
+    _l(
+        "Unique trainees: distinct people behind the trainee-attendances; each total is "
+        "its own count, never a sum of rows."
+    ),
+    _l(
+        "Participation: trainees present or late at least once ÷ trainees enrolled, "
+        "pooled over the held classes of the row."
+    ),
+    _l(
+        "Completions: enrolments marked completed at close-out; certificates: valid (not "
+        "revoked) certificates, a reissue counted once."
+    ),
+    _l(
+        "Achievement: actual ÷ planned × 100, a whole percent rounded half up; “—” where "
+        "nothing was planned."
+    ),
+    _l(
+        "Quarters and months follow the date of a class's first session; units are those "
+        "recorded on each enrolment when it was made."
+    ),
 )
 
 

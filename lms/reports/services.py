@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import date
 
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import select
+from sqlalchemy import func, select
 from sqlalchemy.orm import selectinload
 
 from lms.auth.models import User
@@ -131,6 +131,46 @@ def save_plan(
         plan.updated_by_id = actor.id if actor else None
     db.session.flush()
     return plan
+
+
+class PlanErrors(DomainError):
+    """Some figures of the plan form are wrong: {(program id, field): message}."""
+
+    def __init__(self, errors: dict[tuple[int, str], object]):
+        super().__init__(_l("Nothing was saved: correct the marked figures."))
+        self.errors = errors
+
+
+def save_plans(year: int, entries: dict[int, dict[str, object]], *, actor: User | None) -> int:
+    """The plan form: every program's figures as typed; all saved or none. Returns how many
+    figures changed."""
+    _require_director(actor)
+    check_year(year)
+    errors: dict[tuple[int, str], object] = {}
+    parsed: dict[int, dict[str, int | None]] = {}
+    for program_id, cells in entries.items():
+        values: dict[str, int | None] = {}
+        for name in PLAN_FIELDS:
+            try:
+                values[name] = _integer(cells.get(name))
+            except ValueError:
+                errors[(program_id, name)] = _l("Enter a whole number.")
+        blank = all(values.get(n) is None for n in PLAN_FIELDS) and not any(
+            k[0] == program_id for k in errors
+        )
+        if blank:
+            continue  # a program without a plan this year
+        for name, message in check_figures(values):
+            errors.setdefault((program_id, name), message)
+        parsed[program_id] = values
+    if errors:
+        raise PlanErrors(errors)
+    before = db.session.scalar(select(func.count()).select_from(PlanRevision))
+    programs = {p.id: p for p in db.session.scalars(select(Program).where(Program.id.in_(parsed)))}
+    for program_id, values in parsed.items():
+        if program_id in programs:
+            save_plan(year, programs[program_id], values, actor=actor)
+    return db.session.scalar(select(func.count()).select_from(PlanRevision)) - before
 
 
 def _integer(value) -> int | None:
