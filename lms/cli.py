@@ -93,7 +93,9 @@ def report_command(year, fmt, output, to_date):
     elif fmt == "xlsx":
         body = exports.report_xlsx(report)
     else:
-        body = exports.report_pdf(report, services.year_report(year - 1, actor=None))
+        body = exports.report_pdf(
+            report, services.year_report(year - 1, actor=None, months_only=True)
+        )
     Path(output).write_bytes(body)
     total = report.total
     click.echo(

@@ -161,7 +161,6 @@ def _enrolment_measures(held, key=None, *, where=None) -> dict:
         func.count(case((attended, 1))).label("participants"),
         func.count(distinct(case((attended, e.user_id)))).label("unique_trainees"),
         func.count(case((e.outcome == "completed", 1))).label("completions"),
-        func.count(Certificate.id).label("certificates"),
         func.count(distinct(e.class_id)).label("classes"),
     ]
     key_column = key(held, e) if key is not None else None
@@ -169,17 +168,30 @@ def _enrolment_measures(held, key=None, *, where=None) -> dict:
         select(*([key_column] if key_column is not None else []), *columns)
         .select_from(held)
         .join(e, and_(e.class_id == held.c.class_id, e.status == "enrolled"))
-        # At most one valid certificate per enrolment (a partial unique index): no fan-out.
-        .outerjoin(
-            Certificate, and_(Certificate.enrollment_id == e.id, Certificate.revoked_at.is_(None))
-        )
     )
     if where is not None:
         query = query.join(Program, Program.id == held.c.program_id).where(where)
     if key_column is not None:
         query = query.group_by(key_column)
-        return {r[0]: tuple(r[1:]) for r in db.session.execute(query)}
-    return {None: tuple(db.session.execute(query).one())}
+        rows = {r[0]: tuple(r[1:]) for r in db.session.execute(query)}
+    else:
+        rows = {None: tuple(db.session.execute(query).one())}
+    # Certificates counted from their own (much smaller) table rather than probed per enrolment.
+    certificates = (
+        select(*([key_column] if key_column is not None else []), func.count())
+        .select_from(Certificate)
+        .join(e, and_(e.id == Certificate.enrollment_id, e.status == "enrolled"))
+        .join(held, held.c.class_id == e.class_id)
+        .where(Certificate.revoked_at.is_(None))
+    )
+    if where is not None:
+        certificates = certificates.join(Program, Program.id == held.c.program_id).where(where)
+    if key_column is not None:
+        counts = dict(db.session.execute(certificates.group_by(key_column)).all())
+    else:
+        counts = {None: db.session.scalar(certificates)}
+    # (enrolled, participants, unique, completions, certificates, classes)
+    return {k: (*v[:4], counts.get(k, 0), v[4]) for k, v in rows.items()}
 
 
 def _class_counts(held, key=None, *, where=None) -> dict:
@@ -228,8 +240,11 @@ def _quarter_plan(plans, index: int, which: int) -> int | None:
     return sum(values)
 
 
-def compute_report(year: int, *, as_of: date | None = None, breakdowns: bool = True) -> YearReport:
-    """The report of one year (to `as_of` when given and inside the year)."""
+def compute_report(
+    year: int, *, as_of: date | None = None, breakdowns: bool = True, months_only: bool = False
+) -> YearReport:
+    """The report of one year (to `as_of` when given and inside the year); `months_only`:
+    the totals and the months (the previous year beside a dashboard)."""
     start, end = date(year, 1, 1), date(year, 12, 31)
     if as_of is not None and as_of >= end:
         as_of = None
@@ -244,13 +259,10 @@ def compute_report(year: int, *, as_of: date | None = None, breakdowns: bool = T
     if plans:
         total.planned_classes = sum(p[0] for p in plans.values())
         total.planned_attendances = sum(p[1] for p in plans.values())
-    conference = Program.kind == "conference"
-    report.conferences = _fill(
-        Row(None, "", ""),
-        _enrolment_measures(held, where=conference)[None],
-        _class_counts(held, where=conference)[None],
-    )
     if not breakdowns:
+        return report
+    if months_only:
+        _months(report, held)
         return report
 
     def by(name):
@@ -259,6 +271,7 @@ def compute_report(year: int, *, as_of: date | None = None, breakdowns: bool = T
     measures = _enrolment_measures(held, by("program_id"))
     counts = _class_counts(held, by("program_id"))
     program_ids = set(measures) | set(counts) | set(plans)
+    conference_ids = set(db.session.scalars(select(Program.id).where(Program.kind == "conference")))
     programs = db.session.scalars(
         select(Program).where(Program.id.in_(program_ids)).order_by(Program.code)
     )
@@ -271,6 +284,12 @@ def compute_report(year: int, *, as_of: date | None = None, breakdowns: bool = T
         if program.id in plans:
             row.planned_classes, row.planned_attendances = plans[program.id][:2]
         report.programs.append(row)
+        if program.id in conference_ids:
+            # Additive counts only: pooled participation = Σ participants ÷ Σ enrolled.
+            c = report.conferences
+            c.held_classes += row.held_classes
+            c.trainee_attendances += row.trainee_attendances
+            c.enrolled += row.enrolled
 
     measures = _enrolment_measures(held, by("quarter"))
     counts = _class_counts(held, by("quarter"))
@@ -284,11 +303,7 @@ def compute_report(year: int, *, as_of: date | None = None, breakdowns: bool = T
         row.planned_attendances = _quarter_plan(plans, quarter - 1, 3)
         report.quarters.append(row)
 
-    measures = _enrolment_measures(held, by("month"))
-    counts = _class_counts(held, by("month"))
-    for month in range(1, 13):
-        label = str(_l("Month %(n)d", n=month))
-        report.months.append(_fill(Row(month, label), measures.get(month), counts.get(month)))
+    _months(report, held)
 
     measures = _enrolment_measures(held, lambda _h, e: e.unit_id)
     units = db.session.execute(
@@ -298,3 +313,11 @@ def compute_report(year: int, *, as_of: date | None = None, breakdowns: bool = T
         values = measures[unit_id]
         report.units.append(_fill(Row(unit_id, name, code), values, values[5]))
     return report
+
+
+def _months(report: YearReport, held) -> None:
+    measures = _enrolment_measures(held, lambda h, _e: h.c.month)
+    counts = _class_counts(held, lambda h, _e: h.c.month)
+    for month in range(1, 13):
+        label = str(_l("Month %(n)d", n=month))
+        report.months.append(_fill(Row(month, label), measures.get(month), counts.get(month)))

@@ -32,11 +32,13 @@ def check_year(year: int) -> None:
         raise DomainError(_l("The year must be between 2000 and 2100."))
 
 
-def year_report(year: int, *, actor: User | None, as_of: date | None = None) -> YearReport:
+def year_report(
+    year: int, *, actor: User | None, as_of: date | None = None, months_only: bool = False
+) -> YearReport:
     """The plan-versus-actual report of a year (to `as_of` when given)."""
     _require_director(actor)
     check_year(year)
-    return compute_report(year, as_of=as_of)
+    return compute_report(year, as_of=as_of, months_only=months_only)
 
 
 def list_plans(year: int) -> list[tuple[Program, AnnualPlan | None]]:

@@ -38,9 +38,9 @@ def _as_of(year: int) -> date | None:
 def dashboard():
     year = _year_arg(date.today().year)
     report = services.year_report(year, actor=current_user, as_of=_as_of(year))
-    previous = services.year_report(
-        year - 1, actor=current_user, as_of=report.as_of and report.as_of.replace(year=year - 1)
-    )
+    # The previous year to the same day (28 February stands in for the 29th).
+    same_day = report.as_of and date(year - 1, report.as_of.month, min(report.as_of.day, 28))
+    previous = services.year_report(year - 1, actor=current_user, as_of=same_day, months_only=True)
     return render_template(
         "reports/dashboard.html",
         report=report,
@@ -70,7 +70,7 @@ def export(year: int, fmt: str):
     elif fmt == "xlsx":
         body = exports.report_xlsx(report)
     else:
-        previous = services.year_report(year - 1, actor=current_user)
+        previous = services.year_report(year - 1, actor=current_user, months_only=True)
         body = exports.report_pdf(report, previous)
     name = exports.filename(report, fmt)
     return (
