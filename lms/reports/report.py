@@ -14,7 +14,7 @@ from datetime import date
 from decimal import ROUND_HALF_UP, Decimal
 
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import Integer, and_, case, cast, distinct, extract, func, select
+from sqlalchemy import Integer, and_, case, cast, distinct, extract, func, literal_column, select
 
 from lms.certificates.models import Certificate
 from lms.classes.models import Class, ClassSession, Program
@@ -148,12 +148,15 @@ def _held_classes(start: date, end: date):
         )
         .join(Class, Class.id == per_class.c.class_id)
         .where(Class.cancelled_at.is_(None), per_class.c.max_marked > 0)
-        .subquery("held")
+        # Materialised: the month and quarter are worked out once per class, not per enrolment.
+        .cte("held")
+        .prefix_with("MATERIALIZED")
     )
 
 
-def _enrolment_measures(held, key=None, *, where=None) -> dict:
-    """{key: (enrolled, participants, unique, completions, certificates, classes)}."""
+def _enrolment_measures(held, key=None, *, classes: bool = False) -> dict:
+    """{key: (enrolled, participants, unique trainees, completions, classes)}: one scan of the
+    enrolment rollups of the held classes; the distinct count is this grouping's own."""
     e = Enrollment
     attended = e.attended_count > 0
     columns = [
@@ -161,57 +164,62 @@ def _enrolment_measures(held, key=None, *, where=None) -> dict:
         func.count(case((attended, 1))).label("participants"),
         func.count(distinct(case((attended, e.user_id)))).label("unique_trainees"),
         func.count(case((e.outcome == "completed", 1))).label("completions"),
-        func.count(distinct(e.class_id)).label("classes"),
+        # Held classes per unit (a class reaches many units): only asked for by unit.
+        func.count(distinct(e.class_id)) if classes else literal_column("0"),
     ]
-    key_column = key(held, e) if key is not None else None
     query = (
-        select(*([key_column] if key_column is not None else []), *columns)
+        select(*([key] if key is not None else []), *columns)
         .select_from(held)
         .join(e, and_(e.class_id == held.c.class_id, e.status == "enrolled"))
     )
-    if where is not None:
-        query = query.join(Program, Program.id == held.c.program_id).where(where)
-    if key_column is not None:
-        query = query.group_by(key_column)
-        rows = {r[0]: tuple(r[1:]) for r in db.session.execute(query)}
-    else:
-        rows = {None: tuple(db.session.execute(query).one())}
-    # Certificates counted from their own (much smaller) table rather than probed per enrolment.
-    certificates = (
-        select(*([key_column] if key_column is not None else []), func.count())
-        .select_from(Certificate)
-        .join(e, and_(e.id == Certificate.enrollment_id, e.status == "enrolled"))
-        .join(held, held.c.class_id == e.class_id)
-        .where(Certificate.revoked_at.is_(None))
-    )
-    if where is not None:
-        certificates = certificates.join(Program, Program.id == held.c.program_id).where(where)
-    if key_column is not None:
-        counts = dict(db.session.execute(certificates.group_by(key_column)).all())
-    else:
-        counts = {None: db.session.scalar(certificates)}
-    # (enrolled, participants, unique, completions, certificates, classes)
-    return {k: (*v[:4], counts.get(k, 0), v[4]) for k, v in rows.items()}
+    if key is None:
+        return {None: tuple(db.session.execute(query).one())}
+    return {r[0]: tuple(r[1:]) for r in db.session.execute(query.group_by(key))}
 
 
-def _class_counts(held, key=None, *, where=None) -> dict:
-    key_column = key(held, None) if key is not None else None
-    query = select(*([key_column] if key_column is not None else []), func.count()).select_from(
-        held
-    )
-    if where is not None:
-        query = query.join(Program, Program.id == held.c.program_id).where(where)
-    if key_column is not None:
-        return dict(db.session.execute(query.group_by(key_column)).all())
-    return {None: db.session.scalar(query)}
+@dataclass
+class _Additive:
+    """Counts that add up across rows (each class sits in one program and one month, each
+    certificate in one enrolment): one grouped query each, rolled up to every breakdown."""
+
+    classes: dict = field(default_factory=dict)  # by program, quarter, month, None (total)
+    certificates: dict = field(default_factory=dict)  # also by ("unit", id)
+
+    @classmethod
+    def load(cls, held) -> _Additive:
+        e = Enrollment
+        additive = cls()
+        classes = select(held.c.program_id, held.c.month, func.count()).group_by(
+            held.c.program_id, held.c.month
+        )
+        certificates = (
+            select(held.c.program_id, held.c.month, e.unit_id, func.count())
+            .select_from(held)
+            .join(e, and_(e.class_id == held.c.class_id, e.status == "enrolled"))
+            .join(
+                Certificate,
+                and_(Certificate.enrollment_id == e.id, Certificate.revoked_at.is_(None)),
+            )
+            .group_by(held.c.program_id, held.c.month, e.unit_id)
+        )
+        for target, query in ((additive.classes, classes), (additive.certificates, certificates)):
+            for *keys, count in db.session.execute(query):
+                program_id, month = keys[0], keys[1]
+                groups = [("p", program_id), ("q", (month - 1) // 3 + 1), ("m", month), None]
+                if len(keys) == 3:
+                    groups.append(("u", keys[2]))
+                for group in groups:
+                    target[group] = target.get(group, 0) + count
+        return additive
 
 
-def _fill(row: Row, measures: tuple | None, classes: int | None = None) -> Row:
+def _fill(row: Row, measures: tuple | None, additive: _Additive, group, classes=None) -> Row:
     if measures:
-        enrolled, participants, unique, completions, certificates, _ = measures
+        enrolled, participants, unique, completions, _classes = measures
         row.enrolled, row.trainee_attendances, row.unique_trainees = enrolled, participants, unique
-        row.completions, row.certificates = completions, certificates
-    row.held_classes = classes or 0
+        row.completions = completions
+    row.certificates = additive.certificates.get(group, 0)
+    row.held_classes = additive.classes.get(group, 0) if classes is None else classes
     return row
 
 
@@ -254,70 +262,64 @@ def compute_report(
     report = YearReport(year=year, as_of=as_of)
     plans = _plans(year, as_of)
 
+    additive = _Additive.load(held)
     total = report.total
-    _fill(total, _enrolment_measures(held)[None], _class_counts(held)[None])
+    _fill(total, _enrolment_measures(held)[None], additive, None)
     if plans:
         total.planned_classes = sum(p[0] for p in plans.values())
         total.planned_attendances = sum(p[1] for p in plans.values())
     if not breakdowns:
         return report
     if months_only:
-        _months(report, held)
+        _months(report, held, additive)
         return report
 
-    def by(name):
-        return lambda h, _e: h.c[name]
-
-    measures = _enrolment_measures(held, by("program_id"))
-    counts = _class_counts(held, by("program_id"))
-    program_ids = set(measures) | set(counts) | set(plans)
-    conference_ids = set(db.session.scalars(select(Program.id).where(Program.kind == "conference")))
+    measures = _enrolment_measures(held, held.c.program_id)
+    program_ids = set(measures) | {k[1] for k in additive.classes if k and k[0] == "p"}
+    program_ids |= set(plans)
     programs = db.session.scalars(
         select(Program).where(Program.id.in_(program_ids)).order_by(Program.code)
     )
     for program in programs:
-        row = _fill(
-            Row(program.id, program.name, program.code),
-            measures.get(program.id),
-            counts.get(program.id),
-        )
+        row = Row(program.id, program.name, program.code)
+        _fill(row, measures.get(program.id), additive, ("p", program.id))
         if program.id in plans:
             row.planned_classes, row.planned_attendances = plans[program.id][:2]
         report.programs.append(row)
-        if program.id in conference_ids:
+        if program.kind == "conference":
             # Additive counts only: pooled participation = Σ participants ÷ Σ enrolled.
             c = report.conferences
             c.held_classes += row.held_classes
             c.trainee_attendances += row.trainee_attendances
             c.enrolled += row.enrolled
 
-    measures = _enrolment_measures(held, by("quarter"))
-    counts = _class_counts(held, by("quarter"))
+    measures = _enrolment_measures(held, held.c.quarter)
     for quarter in range(1, 5):
-        row = _fill(
-            Row(quarter, str(_l("Quarter %(n)d", n=quarter))),
-            measures.get(quarter),
-            counts.get(quarter),
-        )
+        row = Row(quarter, str(_l("Quarter %(n)d", n=quarter)))
+        _fill(row, measures.get(quarter), additive, ("q", quarter))
         row.planned_classes = _quarter_plan(plans, quarter - 1, 2)
         row.planned_attendances = _quarter_plan(plans, quarter - 1, 3)
         report.quarters.append(row)
 
-    _months(report, held)
+    _months(report, held, additive)
 
-    measures = _enrolment_measures(held, lambda _h, e: e.unit_id)
+    # "+ 0": grouping on the bare column lets SQLite walk the whole enrolment table in unit
+    # order (ix_enrollments_unit_id) instead of starting from the few held classes.
+    unit_key = (Enrollment.unit_id + literal_column("0")).label("unit_key")
+    measures = _enrolment_measures(held, unit_key, classes=True)
     units = db.session.execute(
         select(Unit.id, Unit.code, Unit.name).where(Unit.id.in_(measures)).order_by(Unit.code)
     )
     for unit_id, code, name in units:
         values = measures[unit_id]
-        report.units.append(_fill(Row(unit_id, name, code), values, values[5]))
+        report.units.append(
+            _fill(Row(unit_id, name, code), values, additive, ("u", unit_id), values[4])
+        )
     return report
 
 
-def _months(report: YearReport, held) -> None:
-    measures = _enrolment_measures(held, lambda h, _e: h.c.month)
-    counts = _class_counts(held, lambda h, _e: h.c.month)
+def _months(report: YearReport, held, additive: _Additive) -> None:
+    measures = _enrolment_measures(held, held.c.month)
     for month in range(1, 13):
-        label = str(_l("Month %(n)d", n=month))
-        report.months.append(_fill(Row(month, label), measures.get(month), counts.get(month)))
+        row = Row(month, str(_l("Month %(n)d", n=month)))
+        report.months.append(_fill(row, measures.get(month), additive, ("m", month)))
