@@ -19,6 +19,7 @@ from lms.classes.models import Program
 from lms.core.models import CenterSettings
 from lms.demo_gen import TOPICS
 from lms.extensions import db
+from lms.reports.models import AnnualPlan
 from lms.units.models import Unit
 
 DEMO_PASSWORD = "demo"  # noqa: S105  (documented demo accounts, refused in production)
@@ -335,19 +336,33 @@ class Demo:
         self.echo(f"  {year}: {self.writer.attendance_rows} attendance records so far")
 
     def plan(self, year: int, figures: dict, revise: str = "HNQT") -> None:
+        """The plan of a year as the director entered it in December before, then revised in
+        June (the revision history shows both)."""
+        from lms.demo_gen import utc
+        from lms.reports.models import PlanRevision
         from lms.reports.services import save_plan
 
         director = self.accounts["director"]
+        drafted, revised = utc(date(year - 1, 12, 16)), utc(date(year, 6, 12), 3)
+        final = {}
         for code, (classes, attendances, qc, qa) in figures.items():
             values = {"planned_classes": classes, "planned_attendances": attendances}
             values |= {f"q{q}_classes": v for q, v in enumerate(qc, start=1)}
             values |= {f"q{q}_attendances": v for q, v in enumerate(qa, start=1)}
+            final[code] = values
             if code == revise:
-                # The first draft, then the revision the history shows.
-                draft = dict(values, planned_attendances=attendances - 500)
-                draft |= {f"q{q}_attendances": None for q in range(1, 5)}
-                save_plan(year, self.programs[code], draft, actor=director)
+                values = dict(values, planned_attendances=attendances - 500)
+                values |= {f"q{q}_attendances": None for q in range(1, 5)}
             save_plan(year, self.programs[code], values, actor=director)
+        first = db.session.scalar(select(func.max(PlanRevision.id))) or 0
+        save_plan(year, self.programs[revise], final[revise], actor=director)
+        for revision in db.session.scalars(
+            select(PlanRevision).where(
+                PlanRevision.plan_id.in_(select(AnnualPlan.id).where(AnnualPlan.year == year))
+            )
+        ):
+            revision.changed_at = drafted if revision.id <= first else revised
+        db.session.flush()
 
     def current_year(self, today: date) -> None:
         """The year in progress: something to do for every demo account on first sign-in."""
