@@ -46,6 +46,7 @@ class Enrollment(db.Model):
             "user_id",
             "unit_id",
             "outcome",
+            "id",  # PostgreSQL: the certificate join stays index-only (SQLite has the rowid)
         ),
     )
 

@@ -23,7 +23,7 @@ def upgrade():
         batch_op.create_index('ix_class_sessions_report', ['class_id', 'cancelled_at', 'on_date', 'marked_count'], unique=False)
 
     with op.batch_alter_table('enrollments', schema=None) as batch_op:
-        batch_op.create_index('ix_enrollments_report', ['class_id', 'status', 'attended_count', 'user_id', 'unit_id', 'outcome'], unique=False)
+        batch_op.create_index('ix_enrollments_report', ['class_id', 'status', 'attended_count', 'user_id', 'unit_id', 'outcome', 'id'], unique=False)
 
     # ### end Alembic commands ###
 
