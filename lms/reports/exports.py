@@ -67,8 +67,12 @@ def report_csv(report: YearReport) -> bytes:
 def _headers(first: str, *, plan: bool = True) -> list[str]:
     columns = [first]
     if plan:
-        columns += [_("Planned classes"), _("Classes held"), _("% of class plan")]
-        columns += [_("Planned trainee-attendances"), _("Trainee-attendances"), _("% of plan")]
+        columns += [_("Planned classes"), _("Classes held"), _("Class plan achievement")]
+        columns += [
+            _("Planned trainee-attendances"),
+            _("Trainee-attendances"),
+            _("Attendance plan achievement"),
+        ]
     else:
         columns += [_("Classes held"), _("Trainee-attendances")]
     return columns + [
