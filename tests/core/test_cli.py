@@ -84,6 +84,7 @@ def test_demo_is_refused_in_production(tmp_path):
         assert result.exit_code != 0
         assert "production" in result.output
         assert db.session.scalar(select(func.count()).select_from(User)) == 0
+        db.session.remove()  # PostgreSQL: an open read transaction would block DROP TABLE
         db.drop_all() if os.environ.get("LMS_TEST_DATABASE_URL") else None
         db.engine.dispose()
 
