@@ -84,8 +84,9 @@ def test_demo_is_refused_in_production(tmp_path):
         assert result.exit_code != 0
         assert "production" in result.output
         assert db.session.scalar(select(func.count()).select_from(User)) == 0
-        db.session.remove()  # PostgreSQL: an open read transaction would block DROP TABLE
-        db.drop_all() if os.environ.get("LMS_TEST_DATABASE_URL") else None
+        # PostgreSQL shares one schema across tests: leave it (empty) for the next test; a
+        # drop_all here hung on this session's open read and then left later tests tableless.
+        db.session.remove()
         db.engine.dispose()
 
 
