@@ -34,8 +34,14 @@ def test_director_reads_and_downloads_the_year_report(live_server, browser_page,
     with open(path, "rb") as handle:
         assert handle.read(4) == b"%PDF"
 
+    page.get_by_role("link", name="Theo quý, tháng và đơn vị").click()
+    page.wait_for_load_state()
+    assert page.get_by_role("heading", name="Theo đơn vị").is_visible()
+    shot(page, f"reports-{kind}-3-details")
+    page.go_back()
+
     page.get_by_role("link", name="Kế hoạch năm").click()
     page.wait_for_load_state()
     assert page.get_by_role("heading", name="Kế hoạch năm 2019").is_visible()
     assert page.get_by_role("heading", name="Lịch sử điều chỉnh").is_visible()
-    shot(page, f"reports-{kind}-3-plan")
+    shot(page, f"reports-{kind}-4-plan")
