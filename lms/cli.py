@@ -70,6 +70,40 @@ def demo_command(if_empty, year, scale, years, seed):
     click.echo(summary)
 
 
+@lms_cli.command("report")
+@click.option("--year", type=int, required=True)
+@click.option("--format", "fmt", type=click.Choice(["xlsx", "csv", "pdf"]), required=True)
+@click.option("--output", type=click.Path(dir_okay=False, writable=True), required=True)
+@click.option("--to-date", is_flag=True, help="Year to date (today) instead of the full year.")
+def report_command(year, fmt, output, to_date):
+    """Write the plan-versus-actual report of a year to a file (XLSX, CSV or PDF)."""
+    from datetime import date
+    from pathlib import Path
+
+    from lms.errors import DomainError
+    from lms.reports import exports, services
+
+    as_of = date.today() if to_date else None
+    try:
+        report = services.year_report(year, actor=None, as_of=as_of)
+    except DomainError as error:
+        raise click.ClickException(str(error.message)) from None
+    if fmt == "csv":
+        body = exports.report_csv(report)
+    elif fmt == "xlsx":
+        body = exports.report_xlsx(report)
+    else:
+        body = exports.report_pdf(
+            report, services.year_report(year - 1, actor=None, months_only=True)
+        )
+    Path(output).write_bytes(body)
+    total = report.total
+    click.echo(
+        f"{year}: {total.held_classes} classes held, {total.trainee_attendances}"
+        f" trainee-attendances -> {output}"
+    )
+
+
 @lms_cli.command("backup")
 @click.argument("path", type=click.Path(dir_okay=False))
 def backup_command(path):

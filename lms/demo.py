@@ -4,6 +4,9 @@ Only this loader creates the demo accounts (admin, director, instructor, trainee
 "demo"), and it refuses to run in production.
 """
 
+from datetime import date
+from time import perf_counter
+
 from flask import current_app
 from sqlalchemy import func, inspect, select
 
@@ -83,12 +86,34 @@ def seed_center() -> dict[str, User]:
 
 
 def load_demo(*, year=None, years=1, scale=1.0, seed=2019, echo=print) -> str:
-    """Load the demo center into an empty database; commit; return a summary."""
+    """Load the demo center into an empty database; commit; return a summary.
+
+    Default: the story year 2019 and the current year in progress. `year`/`years`/`scale`:
+    the finished years year-years+1 … year, each `scale` times the story's size (benchmarks).
+    """
     if current_app.config["ENV"] == "production":
         raise DemoRefused("the demo center is refused when LMS_ENV=production")
     if not database_is_empty():
         raise DemoRefused("the database already holds users; the demo needs an empty database")
-    seed_center()
+    today = date.today()
+    last = 2019 if year is None else year
+    finished = list(range(last - max(years, 1) + 1, last + 1))
+    if finished[-1] >= today.year:
+        raise DemoRefused(f"finished years must be before {today.year}")
+    if scale <= 0:
+        raise DemoRefused("the scale must be positive")
+    from lms.demo_story import Demo
+
+    started = perf_counter()
+    demo = Demo(seed=seed, scale=scale, echo=echo)
+    for finished_year in finished:
+        demo.finished_year(finished_year)
+    demo.current_year(today)
+    demo.writer.finish()
     db.session.commit()
     users = db.session.scalar(select(func.count()).select_from(User))
-    return f"demo center loaded: {users} users"
+    return (
+        f"demo center loaded in {perf_counter() - started:.1f} s: {users} users,"
+        f" {demo.writer.attendance_rows} attendance records, years {', '.join(map(str, finished))}"
+        f" and {today.year}"
+    )

@@ -133,6 +133,8 @@ class ClassSession(db.Model):
         CheckConstraint("marked_count >= 0", name="marked_count"),
         Index("ix_class_sessions_class_date", "class_id", "on_date"),
         Index("ix_class_sessions_date_room", "on_date", "room"),
+        # Covers the report's per-class aggregate (first session, held flag) without the table.
+        Index("ix_class_sessions_report", "class_id", "cancelled_at", "on_date", "marked_count"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)

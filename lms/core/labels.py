@@ -63,3 +63,11 @@ JOB_STATUS_LABELS = {
     "done": _l("Finished"),
     "failed": _l("Failed"),
 }
+
+# reports: the figures of an annual plan (revision history)
+PLAN_FIELD_LABELS = {
+    "planned_classes": _l("Planned classes"),
+    "planned_attendances": _l("Planned trainee-attendances"),
+    **{f"q{q}_classes": _l("Classes, quarter %(n)d", n=q) for q in range(1, 5)},
+    **{f"q{q}_attendances": _l("Trainee-attendances, quarter %(n)d", n=q) for q in range(1, 5)},
+}

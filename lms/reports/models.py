@@ -3,12 +3,17 @@
 from __future__ import annotations
 
 from datetime import datetime
+from typing import TYPE_CHECKING
 
 from sqlalchemy import CheckConstraint, ForeignKey, String, UniqueConstraint
-from sqlalchemy.orm import Mapped, mapped_column
+from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from lms.core.types import UTCDateTime, utcnow
 from lms.extensions import db
+
+if TYPE_CHECKING:
+    from lms.auth.models import User
+    from lms.classes.models import Program
 
 QUARTER_FIELDS = tuple(f"q{q}_{what}" for what in ("classes", "attendances") for q in range(1, 5))
 
@@ -38,6 +43,8 @@ class AnnualPlan(db.Model):
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     updated_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
 
+    program: Mapped[Program] = relationship()
+
 
 class PlanRevision(db.Model):
     """One changed figure of a plan: who, when, old and new value."""
@@ -51,3 +58,6 @@ class PlanRevision(db.Model):
     new_value: Mapped[int | None]
     changed_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     changed_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+
+    plan: Mapped[AnnualPlan] = relationship()
+    changed_by: Mapped[User | None] = relationship()

@@ -1,5 +1,156 @@
-"""Reports pages."""
+"""Reports pages: the director's dashboard, the breakdown tables, exports, annual plans."""
 
-from flask import Blueprint
+from __future__ import annotations
 
-bp = Blueprint("reports", __name__)
+from datetime import date
+
+from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
+from flask_babel import gettext as _
+from flask_login import current_user
+
+from lms.access import access
+from lms.core.forms import ActionForm
+from lms.core.labels import PLAN_FIELD_LABELS
+from lms.core.tabular import TableError
+from lms.errors import DomainError
+from lms.extensions import db
+from lms.reports import exports, services
+from lms.reports.forms import PlanImportForm
+from lms.reports.report import COUNTING_RULES
+
+bp = Blueprint("reports", __name__, url_prefix="/reports")
+
+
+def _year_arg(default: int) -> int:
+    year = request.args.get("year", type=int) or default
+    if not 2000 <= year <= 2100:
+        abort(404)
+    return year
+
+
+def _as_of(year: int) -> date | None:
+    """Year to date (?ytd=1): to today inside the current year, else the full year."""
+    return date.today() if request.args.get("ytd") == "1" and year == date.today().year else None
+
+
+@bp.get("/")
+@access("director")
+def dashboard():
+    year = _year_arg(date.today().year)
+    report = services.year_report(year, actor=current_user, as_of=_as_of(year))
+    # The previous year to the same day (28 February stands in for the 29th).
+    same_day = report.as_of and date(year - 1, report.as_of.month, min(report.as_of.day, 28))
+    previous = services.year_report(year - 1, actor=current_user, as_of=same_day, months_only=True)
+    return render_template(
+        "reports/dashboard.html",
+        report=report,
+        previous=previous,
+        charts=exports.report_charts(report, previous),
+        rules=COUNTING_RULES,
+        years=range(date.today().year, 2014, -1),
+        ytd=report.as_of is not None,
+    )
+
+
+@bp.get("/<int:year>/details")
+@access("director")
+def details(year: int):
+    report = services.year_report(year, actor=current_user, as_of=_as_of(year))
+    return render_template("reports/details.html", report=report, rules=COUNTING_RULES)
+
+
+@bp.get("/<int:year>/export.<fmt>")
+@access("director")
+def export(year: int, fmt: str):
+    if fmt not in exports.FORMATS:
+        abort(404)
+    report = services.year_report(year, actor=current_user, as_of=_as_of(year))
+    if fmt == "csv":
+        body = exports.report_csv(report)
+    elif fmt == "xlsx":
+        body = exports.report_xlsx(report)
+    else:
+        previous = services.year_report(year - 1, actor=current_user, months_only=True)
+        body = exports.report_pdf(report, previous)
+    name = exports.filename(report, fmt)
+    return (
+        body,
+        200,
+        {
+            "Content-Type": exports.FORMATS[fmt],
+            "Content-Disposition": f'attachment; filename="{name}"',
+        },
+    )
+
+
+def _plan_page(year: int, *, values=None, errors=None, import_errors=None, status=200):
+    return (
+        render_template(
+            "reports/plans.html",
+            year=year,
+            rows=services.list_plans(year),
+            revisions=services.list_revisions(year),
+            fields=services.PLAN_FIELDS,
+            values=values or {},
+            errors=errors or {},
+            import_errors=import_errors or [],
+            form=ActionForm(),
+            import_form=PlanImportForm(),
+            field_labels=PLAN_FIELD_LABELS,
+        ),
+        status,
+    )
+
+
+@bp.get("/plans/<int:year>")
+@access("director")
+def plans(year: int):
+    if not 2000 <= year <= 2100:
+        abort(404)
+    return _plan_page(year)
+
+
+@bp.post("/plans/<int:year>")
+@access("director")
+def save_plans(year: int):
+    form = ActionForm()
+    if not form.validate_on_submit():
+        abort(400)
+    entries = {
+        program.id: {f: request.form.get(f"p{program.id}-{f}", "") for f in services.PLAN_FIELDS}
+        for program, _plan in services.list_plans(year)
+    }
+    try:
+        changed = services.save_plans(year, entries, actor=current_user)
+    except services.PlanErrors as error:
+        db.session.rollback()
+        flash(str(error.message), "error")
+        return _plan_page(year, values=entries, errors=error.errors, status=422)
+    db.session.commit()
+    flash(_("Plan saved: %(n)d figures changed.", n=changed), "success")
+    return redirect(url_for("reports.plans", year=year))
+
+
+@bp.post("/plans/<int:year>/import")
+@access("director")
+def import_plans(year: int):
+    form = PlanImportForm()
+    if not form.validate_on_submit():
+        flash(_("Choose a file to import."), "error")
+        return redirect(url_for("reports.plans", year=year))
+    try:
+        count = services.import_plans(year, form.file.data.read(), actor=current_user)
+    except TableError as error:
+        db.session.rollback()
+        if error.message:
+            flash(str(error.message), "error")
+        else:
+            flash(_("Nothing was imported: correct the rows below and try again."), "error")
+        return _plan_page(year, import_errors=error.errors, status=422)
+    except DomainError as error:
+        db.session.rollback()
+        flash(str(error.message), "error")
+        return redirect(url_for("reports.plans", year=year))
+    db.session.commit()
+    flash(_("Plan imported for %(n)d programs.", n=count), "success")
+    return redirect(url_for("reports.plans", year=year))
