@@ -30,7 +30,7 @@ from lms.attendance.services import (
     sessions_table,
 )
 from lms.auth.models import User
-from lms.classes.models import Class, ClassSession
+from lms.classes.models import ClassSession
 from lms.core.labels import ATTENDANCE_STATUS_LABELS
 from lms.core.models import AuditLog
 from lms.core.types import utcnow
@@ -149,7 +149,7 @@ def _other_session_with_code(session: ClassSession, code: str, now: datetime) ->
 def load_session(session_id: int) -> ClassSession:
     session = db.session.scalar(
         select(ClassSession)
-        .options(joinedload(ClassSession.klass).noload(Class.program))
+        .options(joinedload(ClassSession.klass))
         .where(ClassSession.id == session_id)
     )
     if session is None:
@@ -233,7 +233,7 @@ def checkin_candidates(user: User, today) -> list[ClassSession]:
         db.session.scalars(
             select(ClassSession)
             .join(Enrollment, Enrollment.class_id == ClassSession.class_id)
-            .options(joinedload(ClassSession.klass).noload(Class.program))
+            .options(joinedload(ClassSession.klass))
             .where(
                 Enrollment.user_id == user.id,
                 Enrollment.status == "enrolled",
@@ -254,7 +254,7 @@ def find_session_by_code(user: User, raw_code: str | None, now: datetime) -> Cla
         if code_is_valid(session.checkin_secret, code, now.timestamp()):
             return session
     others = db.session.scalars(
-        select(ClassSession).options(joinedload(ClassSession.klass).noload(Class.program)).where(
+        select(ClassSession).options(joinedload(ClassSession.klass)).where(
             ClassSession.on_date == now.date(), ClassSession.checkin_secret.is_not(None)
         )
     )

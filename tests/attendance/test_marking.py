@@ -129,13 +129,13 @@ def test_director_may_mark_any_class(room, make):
 def test_cancelled_session_is_refused(room):
     room.session.cancelled_at = utcnow()
     room.session.cancel_reason = "Mưa bão"
-    with pytest.raises(DomainError, match="cancelled"):
+    with pytest.raises(DomainError, match="đã bị hủy"):
         mark_attendance(room.session, {room.enrollments[0].id: ("present", "")},
                         actor=room.instructor, now=during(room.session))
 
 
 def test_session_not_yet_open_is_refused(room):
-    with pytest.raises(DomainError, match="not started"):
+    with pytest.raises(DomainError, match="chưa bắt đầu"):
         mark_attendance(room.session, {room.enrollments[0].id: ("present", "")},
                         actor=room.instructor, now=starts(room.session) - timedelta(hours=3))
 
@@ -143,10 +143,10 @@ def test_session_not_yet_open_is_refused(room):
 def test_locked_session_only_directors_with_a_reason(room, make):
     later = ends(room.session) + timedelta(hours=49)  # default lock: 48 h after the end
     marks = {room.enrollments[0].id: ("present", "")}
-    with pytest.raises(DomainError, match="locked"):
+    with pytest.raises(DomainError, match="đã khóa"):
         mark_attendance(room.session, marks, actor=room.instructor, now=later)
     director = make.director()
-    with pytest.raises(DomainError, match="reason"):
+    with pytest.raises(DomainError, match="lý do"):
         mark_attendance(room.session, marks, actor=director, now=later)
     mark_attendance(room.session, marks, actor=director, reason="Sổ giấy bổ sung", now=later)
     entry = db.session.scalar(select(AuditLog))
@@ -155,7 +155,7 @@ def test_locked_session_only_directors_with_a_reason(room, make):
 
 def test_lock_delay_comes_from_the_settings(room, make):
     make.settings(lock_after_hours=1)
-    with pytest.raises(DomainError, match="locked"):
+    with pytest.raises(DomainError, match="đã khóa"):
         mark_attendance(room.session, {room.enrollments[0].id: ("present", "")},
                         actor=room.instructor, now=ends(room.session) + timedelta(hours=2))
 
@@ -164,7 +164,7 @@ def test_enrolment_of_another_class_or_withdrawn_is_refused_and_nothing_saved(ro
     stranger = make.enrollment()  # another class
     withdrawn = make.enrollment(room.klass, status="withdrawn")
     for bad in (stranger, withdrawn):
-        with pytest.raises(DomainError, match="not enrolled"):
+        with pytest.raises(DomainError, match="không thuộc danh sách"):
             mark_attendance(
                 room.session, {room.enrollments[0].id: ("present", ""), bad.id: ("present", "")},
                 actor=room.instructor, now=during(room.session),
@@ -175,7 +175,7 @@ def test_enrolment_of_another_class_or_withdrawn_is_refused_and_nothing_saved(ro
 
 def test_unknown_status_and_long_note_are_refused(room):
     eid = room.enrollments[0].id
-    with pytest.raises(DomainError, match="status"):
+    with pytest.raises(DomainError, match="không hợp lệ"):
         mark_attendance(room.session, {eid: ("here", "")}, actor=room.instructor,
                         now=during(room.session))
     with pytest.raises(DomainError, match="500"):
