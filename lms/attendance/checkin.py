@@ -20,7 +20,13 @@ from sqlalchemy import and_, func, select, update
 from sqlalchemy.orm import joinedload
 from werkzeug.exceptions import NotFound
 
-from lms.attendance.clock import attendance_settings, ends, local_now, starts
+from lms.attendance.clock import (
+    AttendanceSettings,
+    attendance_settings,
+    ends,
+    local_now,
+    starts,
+)
 from lms.attendance.models import ATTENDED, Attendance
 from lms.attendance.services import (
     attendances,
@@ -117,13 +123,15 @@ def count_checked_in(session_id: int) -> int:
     ) or 0
 
 
-def _window_error(session: ClassSession, now: datetime) -> DomainError | None:
+def _window_error(
+    session: ClassSession, now: datetime, settings: AttendanceSettings
+) -> DomainError | None:
     klass = session.klass
     if session.is_cancelled or klass.is_cancelled:
         return DomainError(_l("This session is cancelled: there is nothing to check in to."))
     if klass.closed_at is not None or session.checkin_secret is None:
         return DomainError(_l("Self check-in is not open for this session."))
-    opens = starts(session) - timedelta(minutes=attendance_settings().checkin_opens_minutes)
+    opens = starts(session) - timedelta(minutes=settings.checkin_opens_minutes)
     if now < opens:
         return DomainError(
             _l("Check-in for this session opens at %(time)s on %(date)s.",
@@ -163,7 +171,8 @@ def check_in(
     """A trainee checks in with the code on the screen: present, or late after the delay."""
     now = now or local_now()
     code = clean_code(raw_code)
-    error = _window_error(session, now)
+    settings = attendance_settings()
+    error = _window_error(session, now, settings)
     if error is not None:
         raise error
     row = db.session.execute(
@@ -192,7 +201,6 @@ def check_in(
             _l("This code is wrong or has expired. Type the code shown on the screen now."),
             field="code",
         )
-    settings = attendance_settings()
     late_after = starts(session) + timedelta(minutes=settings.checkin_late_after_minutes)
     status = "late" if now > late_after else "present"
     stamp = utcnow()

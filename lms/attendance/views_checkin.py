@@ -132,11 +132,14 @@ def _submit(session_id: int | None):
         return render_template(
             "attendance/checkin.html", form=form, error=error.message, session=session
         ), 422
-    db.session.commit()
-    return render_template(
+    # Rendered before the commit: the commit expires the loaded rows, and reloading them
+    # only to print a title would double this hot path's statements.
+    page = render_template(
         "attendance/checkin_done.html", session=result.session, status=result.status,
         already=result.already,
     )
+    db.session.commit()
+    return page
 
 
 @bp.route("/checkin", methods=["GET", "POST"])

@@ -185,3 +185,13 @@ def test_projector_is_404_for_another_instructor(opened, client, login, make):
     db.session.commit()
     login(other)
     assert client.get(f"/sessions/{opened.session.id}/checkin/screen").status_code == 404
+
+
+def test_checkin_post_is_lean(opened, client, login, count_statements):
+    s = opened.session
+    login(opened.trainees[2])
+    code = checkin.code_for(s.checkin_secret, checkin.time_step())
+    with count_statements() as counter:
+        response = client.post(f"/checkin/{s.id}", data={"code": code})
+    assert response.status_code == 200
+    assert counter.count <= 10, counter.statements
