@@ -68,7 +68,7 @@ def _new_username(full_name: str) -> str:
 
 
 def create_walkin_trainee(full_name: str | None, unit: Unit | None) -> User:
-    full_name = nfc(full_name) or ""
+    full_name = " ".join((nfc(full_name) or "").split())
     if not full_name:
         raise DomainError(_l("Enter the person's full name."), field="full_name")
     if len(full_name) > 200:
