@@ -16,10 +16,10 @@ def local(y, m, d, hh=0, mm=0) -> datetime:
     return datetime(y, m, d, hh, mm, tzinfo=ZONE)
 
 
-def session_times_around_now() -> tuple:
-    """A session that started an hour ago (or at midnight) and ends two hours from now."""
+def session_times_around_now(started_minutes_ago: int = 60) -> tuple:
+    """A session that started a while ago (or at midnight) and ends two hours from now."""
     now = datetime.now(ZONE)
-    start = max(now - timedelta(hours=1), now.replace(hour=0, minute=0, second=0, microsecond=0))
+    start = max(now - timedelta(minutes=started_minutes_ago), now.replace(hour=0, minute=0, second=0, microsecond=0))
     end = min(now + timedelta(hours=2), now.replace(hour=23, minute=59, second=0, microsecond=0))
     return now.date(), time(start.hour, start.minute), time(end.hour, end.minute)
 
