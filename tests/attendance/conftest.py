@@ -19,7 +19,8 @@ def local(y, m, d, hh=0, mm=0) -> datetime:
 def session_times_around_now(started_minutes_ago: int = 60) -> tuple:
     """A session that started a while ago (or at midnight) and ends two hours from now."""
     now = datetime.now(ZONE)
-    start = max(now - timedelta(minutes=started_minutes_ago), now.replace(hour=0, minute=0, second=0, microsecond=0))
+    midnight = now.replace(hour=0, minute=0, second=0, microsecond=0)
+    start = max(now - timedelta(minutes=started_minutes_ago), midnight)
     end = min(now + timedelta(hours=2), now.replace(hour=23, minute=59, second=0, microsecond=0))
     return now.date(), time(start.hour, start.minute), time(end.hour, end.minute)
 
