@@ -141,3 +141,39 @@ def test_a_stale_code_is_refused(live_server, browser_page, hall):
     shot(page, "attendance-checkin-5-stale-refused")
     db.session.expire_all()
     assert db.session.scalar(select(func.count()).select_from(Attendance)) == 0
+
+
+def test_director_reads_the_class_grid_and_close_out_is_refused(live_server, browser_page,
+                                                                make):
+    from datetime import date, time
+
+    from lms.attendance.services import mark_attendance
+    from tests.attendance.conftest import local
+
+    director = make.director(username="giamdoc", full_name="Nguyễn Thế Thạch")
+    klass = make.klass(title="Sơ cấp lý luận chính trị K12", start_date=date(2026, 3, 2),
+                       min_attendance_pct=80)
+    sessions = [make.session(klass, on_date=date(2026, 3, d), starts_at=time(8),
+                             ends_at=time(11)) for d in (2, 3, 4, 5)]
+    people = [make.enrollment(klass, make.trainee(full_name=n), enrolled_on=date(2026, 3, 2))
+              for n in ("Phạm Văn Đức", "Ngô Thị Hoa", "Bùi Quang Huy")]
+    plan = {0: ("present", "present", "late", "present"), 1: ("absent", "absent", "present"),
+            2: ("present", "excused", "present", "present")}
+    for i, statuses in plan.items():
+        for s, status in zip(sessions, statuses, strict=False):
+            mark_attendance(s, {people[i].id: (status, "")}, actor=director, reason="sổ giấy",
+                            now=local(2026, 3, 9))
+    db.session.commit()
+    for kind in ("desktop", "phone"):
+        page = browser_page(kind)
+        sign_in(page, live_server.url, "giamdoc")
+        page.goto(f"{live_server.url}/classes/{klass.id}/attendance")
+        assert page.locator("tr.at-risk").count() == 2  # Hoa 1/3, Huy 3/4 (excused = absent)
+        shot(page, f"attendance-grid-{kind}")
+    page.on("dialog", lambda dialog: dialog.accept())  # "Close out this class?"
+    page.get_by_role("button", name="Kết thúc lớp").click()
+    page.wait_for_load_state()
+    assert page.get_by_text("Còn thiếu 1 lượt điểm danh: mọi học viên").is_visible()
+    shot(page, "attendance-grid-close-out-refused")
+    db.session.refresh(klass)
+    assert klass.closed_at is None
