@@ -9,7 +9,7 @@ from flask_babel import lazy_gettext as _l
 from lms.auth.models import User
 from lms.core.audit import record
 from lms.core.models import CenterSettings
-from lms.core.settings import check_register_format, get_settings
+from lms.core.settings import check_register_format, settings_for_update
 from lms.core.text import nfc
 from lms.errors import DomainError
 from lms.extensions import db
@@ -68,7 +68,7 @@ def update_settings(data: SettingsData, *, actor: User) -> CenterSettings:
                 field=name,
             )
         values[name] = number
-    row = get_settings()
+    row = settings_for_update()
     changed = {k: v for k, v in values.items() if getattr(row, k) != v}
     for key, value in changed.items():
         setattr(row, key, value)
@@ -123,7 +123,7 @@ def set_signature(data: bytes, *, actor: User) -> CenterSettings:
     """Store the signature/seal image printed on certificates, as a re-encoded PNG."""
     _require_admin(actor)
     png = reencode_image(data)
-    row = get_settings()
+    row = settings_for_update()
     row.signature_png = png
     record("settings.signature", row, actor=actor, new_value=f"{len(png)} bytes")
     db.session.flush()
@@ -133,7 +133,7 @@ def set_signature(data: bytes, *, actor: User) -> CenterSettings:
 def remove_signature(*, actor: User) -> None:
     """Certificates print without a signature image from now on."""
     _require_admin(actor)
-    row = get_settings()
+    row = settings_for_update()
     if row.signature_png is not None:
         row.signature_png = None
         record("settings.signature", row, actor=actor, new_value="removed")

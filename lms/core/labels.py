@@ -71,3 +71,26 @@ PLAN_FIELD_LABELS = {
     **{f"q{q}_classes": _l("Classes, quarter %(n)d", n=q) for q in range(1, 5)},
     **{f"q{q}_attendances": _l("Trainee-attendances, quarter %(n)d", n=q) for q in range(1, 5)},
 }
+
+# attendance
+ATTENDANCE_STATUS_LABELS = {
+    "present": _l("Present"),
+    "late": _l("Late"),
+    "excused": _l("Excused absence"),
+    "absent": _l("Unexcused absence"),
+}
+# Short forms for the roster's buttons (four must fit side by side on a 360 px phone).
+ATTENDANCE_STATUS_SHORT = {
+    "present": _l("Present"),
+    "late": _l("Late"),
+    "excused": _l("Excused"),
+    "absent": _l("Absent"),
+}
+# One-letter symbols of the class grid (explained in its legend).
+ATTENDANCE_STATUS_SYMBOLS = {"present": "✓", "late": "M", "excused": "P", "absent": "✗"}
+ATTENDANCE_METHOD_LABELS = {
+    "roster": _l("Roster"),
+    "checkin": _l("Self check-in"),
+    "import": _l("Import"),
+    "walkin": _l("Walk-in"),
+}

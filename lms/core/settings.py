@@ -11,10 +11,23 @@ from lms.extensions import db
 
 REGISTER_FIELDS = {"seq", "year"}
 MAX_REGISTER_NUMBER = 40  # the length of Certificate.register_number
+# Column defaults apply on INSERT only; an unsaved row needs them spelled out to be read.
+_DEFAULTS = {
+    column.name: column.default.arg
+    for column in CenterSettings.__table__.columns
+    if column.default is not None and column.name != "id"
+}
 
 
 def get_settings() -> CenterSettings:
-    """The one settings row; created with the defaults when missing (never fails)."""
+    """The settings to read: the one row, or (before an admin saves any) an unsaved row of
+    defaults. Reading never writes, so hot paths such as check-in stay one statement."""
+    row = db.session.get(CenterSettings, 1)
+    return row if row is not None else CenterSettings(id=1, **_DEFAULTS)
+
+
+def settings_for_update() -> CenterSettings:
+    """The one settings row to change; created with the defaults when missing (never fails)."""
     row = db.session.get(CenterSettings, 1)
     if row is not None:
         return row

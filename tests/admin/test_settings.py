@@ -8,7 +8,12 @@ from PIL import Image, PngImagePlugin
 
 from lms.admin import settings as services
 from lms.core.models import CenterSettings
-from lms.core.settings import check_register_format, format_register_number, get_settings
+from lms.core.settings import (
+    check_register_format,
+    format_register_number,
+    get_settings,
+    settings_for_update,
+)
 from lms.errors import DomainError
 from lms.extensions import db
 
@@ -36,12 +41,20 @@ def png(size=(40, 20), mode="RGBA", **save) -> bytes:
     return out.getvalue()
 
 
-def test_get_settings_creates_the_row_with_defaults_once(app):
+def test_reading_settings_gives_defaults_without_writing(app):
     assert db.session.get(CenterSettings, 1) is None
     row = get_settings()
     assert row.header_kind == "party"
     assert row.register_format == "{seq:04d}/{year}/GCN"
-    assert get_settings() is row
+    assert row.checkin_opens_minutes == 30
+    assert db.session.get(CenterSettings, 1) is None  # nothing written by a read
+
+
+def test_settings_for_update_creates_the_row_once(app):
+    row = settings_for_update()
+    assert row.header_kind == "party"
+    assert settings_for_update() is row
+    assert db.session.get(CenterSettings, 1) is row
 
 
 def test_update_settings_stores_nfc_values(make):

@@ -1,0 +1,275 @@
+"""Self check-in with rotating codes: HMAC of a per-session secret and the 30-second time step.
+
+No table of codes: the server recomputes the code of the current and the previous step
+(the grace period), so a code photographed and sent away stops working within a minute.
+The check-in itself is insert-only and lean: a handful of statements, no QR or PDF work.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+import io
+import secrets
+import time
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+from flask_babel import lazy_gettext as _l
+from sqlalchemy import and_, func, select, update
+from sqlalchemy.orm import joinedload
+from werkzeug.exceptions import NotFound
+
+from lms.attendance.clock import (
+    AttendanceSettings,
+    attendance_settings,
+    ends,
+    local_now,
+    starts,
+)
+from lms.attendance.models import ATTENDED, Attendance
+from lms.attendance.services import (
+    attendances,
+    dialect_insert,
+    enrollments,
+    require_marker,
+    sessions_table,
+)
+from lms.auth.models import User
+from lms.classes.models import ClassSession
+from lms.core.labels import ATTENDANCE_STATUS_LABELS
+from lms.core.models import AuditLog
+from lms.core.types import utcnow
+from lms.enrollment.models import Enrollment
+from lms.errors import DomainError
+from lms.extensions import db
+
+STEP_SECONDS = 30
+CODE_DIGITS = 6
+
+
+class AlreadyCheckedIn(Exception):
+    """A concurrent request of the same trainee won the insert: roll back, answer "already"."""
+
+    def __init__(self, session: ClassSession, status: str):
+        super().__init__("already checked in")
+        self.session = session
+        self.status = status
+
+
+@dataclass(frozen=True)
+class CheckinResult:
+    session: ClassSession
+    status: str  # present or late
+    already: bool
+
+
+def time_step(unix_time: float | None = None) -> int:
+    return int(time.time() if unix_time is None else unix_time) // STEP_SECONDS
+
+
+def code_for(secret: bytes, step: int) -> str:
+    """The six-digit code of one time step: HMAC-SHA256(secret, str(step)), truncated."""
+    digest = hmac.new(secret, str(step).encode(), hashlib.sha256).digest()
+    return f"{int.from_bytes(digest[:8], 'big') % 10**CODE_DIGITS:0{CODE_DIGITS}d}"
+
+
+def code_is_valid(secret: bytes | None, code: str, unix_time: float | None = None) -> bool:
+    """The current code or the previous one (grace), compared in constant time."""
+    if not secret:
+        return False
+    step = time_step(unix_time)
+    valid = False
+    for candidate in (step, step - 1):
+        valid |= hmac.compare_digest(code_for(secret, candidate), code)
+    return valid
+
+
+def clean_code(raw: str | None) -> str:
+    code = "".join((raw or "").split())
+    if len(code) != CODE_DIGITS or not code.isascii() or not code.isdigit():
+        raise DomainError(_l("The check-in code has 6 digits."), field="code")
+    return code
+
+
+def open_checkin(session: ClassSession, *, actor: User) -> None:
+    """Give the session its check-in secret (once): the projector can then show codes."""
+    require_marker(session.klass, actor)
+    if session.is_cancelled or session.klass.is_cancelled:
+        raise DomainError(_l("This session is cancelled: attendance cannot be taken."))
+    if session.checkin_secret is None:
+        session.checkin_secret = secrets.token_bytes(32)
+        db.session.flush()
+
+
+def qr_svg(url: str) -> str:
+    """The QR code of a URL as inline SVG (no style attributes: the CSP allows it)."""
+    import segno
+
+    buffer = io.BytesIO()
+    segno.make(url, error="m").save(
+        buffer, kind="svg", xmldecl=False, svgns=True, nl=False, border=2, omitsize=True,
+        svgclass="qr", lineclass=None, title=None,
+    )
+    return buffer.getvalue().decode()
+
+
+def count_checked_in(session_id: int) -> int:
+    """Trainees present or late at the session (by any method): one statement."""
+    return db.session.scalar(
+        select(func.count()).select_from(Attendance).where(
+            Attendance.session_id == session_id, Attendance.status.in_(ATTENDED)
+        )
+    ) or 0
+
+
+def _window_error(
+    session: ClassSession, now: datetime, settings: AttendanceSettings
+) -> DomainError | None:
+    klass = session.klass
+    if session.is_cancelled or klass.is_cancelled:
+        return DomainError(_l("This session is cancelled: there is nothing to check in to."))
+    if klass.closed_at is not None or session.checkin_secret is None:
+        return DomainError(_l("Self check-in is not open for this session."))
+    opens = starts(session) - timedelta(minutes=settings.checkin_opens_minutes)
+    if now < opens:
+        return DomainError(
+            _l("Check-in for this session opens at %(time)s on %(date)s.",
+               time=f"{opens:%H:%M}", date=f"{opens:%d/%m/%Y}")
+        )
+    if now > ends(session):
+        return DomainError(_l("Check-in for this session has closed (the session has ended)."))
+    return None
+
+
+def _other_session_with_code(session: ClassSession, code: str, now: datetime) -> bool:
+    """Only on the failure path: does the code belong to another session running today?"""
+    secrets_today = db.session.scalars(
+        select(ClassSession.checkin_secret).where(
+            ClassSession.on_date == now.date(),
+            ClassSession.id != session.id,
+            ClassSession.checkin_secret.is_not(None),
+        )
+    )
+    return any(code_is_valid(secret, code, now.timestamp()) for secret in secrets_today)
+
+
+def load_session(session_id: int) -> ClassSession:
+    session = db.session.scalar(
+        select(ClassSession)
+        .options(joinedload(ClassSession.klass))
+        .where(ClassSession.id == session_id)
+    )
+    if session is None:
+        raise NotFound()
+    return session
+
+
+def check_in(
+    user: User, session: ClassSession, raw_code: str | None, *, now: datetime | None = None
+) -> CheckinResult:
+    """A trainee checks in with the code on the screen: present, or late after the delay."""
+    now = now or local_now()
+    code = clean_code(raw_code)
+    settings = attendance_settings()
+    error = _window_error(session, now, settings)
+    if error is not None:
+        raise error
+    row = db.session.execute(
+        select(Enrollment.id, Enrollment.status, Enrollment.enrolled_on, Attendance.status)
+        .outerjoin(
+            Attendance,
+            and_(Attendance.enrollment_id == Enrollment.id, Attendance.session_id == session.id),
+        )
+        .where(Enrollment.class_id == session.class_id, Enrollment.user_id == user.id)
+    ).first()
+    if row is None or row[1] != "enrolled" or (row[2] is not None and row[2] > session.on_date):
+        raise DomainError(_l("You are not enrolled in this class, so you cannot check in to it."))
+    enrollment_id, marked = row[0], row[3]
+    if marked in ATTENDED:
+        return CheckinResult(session, marked, already=True)
+    if marked is not None:
+        raise DomainError(
+            _l("Your attendance at this session is already recorded as “%(status)s”. "
+               "Ask your instructor if this is wrong.",
+               status=ATTENDANCE_STATUS_LABELS[marked])
+        )
+    if not code_is_valid(session.checkin_secret, code, now.timestamp()):
+        if _other_session_with_code(session, code, now):
+            raise DomainError(_l("This code belongs to another session."), field="code")
+        raise DomainError(
+            _l("This code is wrong or has expired. Type the code shown on the screen now."),
+            field="code",
+        )
+    late_after = starts(session) + timedelta(minutes=settings.checkin_late_after_minutes)
+    status = "late" if now > late_after else "present"
+    stamp = utcnow()
+    # Lock order as in write_marks (session row first): no deadlock with a roster save.
+    db.session.execute(
+        update(sessions_table)
+        .where(sessions_table.c.id == session.id)
+        .values(marked_count=sessions_table.c.marked_count + 1)
+    )
+    inserted = db.session.execute(
+        dialect_insert(attendances)
+        .values(session_id=session.id, enrollment_id=enrollment_id, status=status, note="",
+                method="checkin", marked_by_id=user.id, marked_at=stamp)
+        .on_conflict_do_nothing(index_elements=["session_id", "enrollment_id"])
+        .returning(attendances.c.id)
+    ).first()
+    if inserted is None:
+        raise AlreadyCheckedIn(session, status)
+    db.session.execute(
+        update(enrollments)
+        .where(enrollments.c.id == enrollment_id)
+        .values(attended_count=enrollments.c.attended_count + 1)
+    )
+    db.session.execute(
+        AuditLog.__table__.insert().values(
+            at=stamp, actor_id=user.id, action="attendance", object_type="enrollments",
+            object_id=enrollment_id, session_id=session.id, old_value=None, new_value=status,
+            method="checkin",
+        )
+    )
+    db.session.expire(session, ["marked_count"])
+    return CheckinResult(session, status, already=False)
+
+
+def checkin_candidates(user: User, today) -> list[ClassSession]:
+    """Sessions of the trainee's classes today with self check-in open: one statement."""
+    return list(
+        db.session.scalars(
+            select(ClassSession)
+            .join(Enrollment, Enrollment.class_id == ClassSession.class_id)
+            .options(joinedload(ClassSession.klass))
+            .where(
+                Enrollment.user_id == user.id,
+                Enrollment.status == "enrolled",
+                ClassSession.on_date == today,
+                ClassSession.cancelled_at.is_(None),
+                ClassSession.checkin_secret.is_not(None),
+            )
+            .order_by(ClassSession.starts_at)
+        )
+    )
+
+
+def find_session_by_code(user: User, raw_code: str | None, now: datetime) -> ClassSession:
+    """For the "type the code" page: the trainee's session today whose code this is."""
+    code = clean_code(raw_code)
+    candidates = checkin_candidates(user, now.date())
+    for session in candidates:
+        if code_is_valid(session.checkin_secret, code, now.timestamp()):
+            return session
+    others = db.session.scalars(
+        select(ClassSession).options(joinedload(ClassSession.klass)).where(
+            ClassSession.on_date == now.date(), ClassSession.checkin_secret.is_not(None)
+        )
+    )
+    for session in others:
+        if code_is_valid(session.checkin_secret, code, now.timestamp()):
+            return session  # check_in then says "not enrolled" (or why else it refuses)
+    raise DomainError(
+        _l("This code is wrong or has expired. Type the code shown on the screen now."),
+        field="code",
+    )
