@@ -5,12 +5,13 @@ from __future__ import annotations
 
 import random
 import secrets
-from datetime import date, timedelta
+from datetime import date, datetime, time, timedelta
 
 from sqlalchemy import func, select
 
 from lms.certificates.models import Certificate
-from lms.classes.models import Program
+from lms.classes.models import Class, ClassSession, Program
+from lms.core.formatting import local_zone
 from lms.core.models import CenterSettings
 from lms.demo import seed_center
 from lms.demo_names import TOPICS
@@ -384,6 +385,7 @@ class Demo:
                 enrol_window=(today - timedelta(days=5), days[0] - timedelta(days=2)),
             )
         self.writer.flush()
+        _happening_now(f"CNKT-{year}-004", today)
         self.plan(
             year,
             {
@@ -401,3 +403,23 @@ def _scaled(figures: tuple, scale: float) -> tuple:
         return figures
     classes, attendances = round(classes * scale), round(attendances * scale)
     return classes, attendances, tuple(_split(classes, qc)), tuple(_split(attendances, qa))
+
+
+def _happening_now(class_code: str, today: date) -> None:
+    """Move today's session of this class to the time the demo is loaded (started a few
+    minutes ago, three hours long), so that the demo trainee can check in at once."""
+    now = datetime.now(local_zone())
+    if now.date() != today:
+        return
+    start_minute = max(0, now.hour * 60 + now.minute - 10)
+    end_minute = min(23 * 60 + 59, start_minute + 180)
+    db.session.flush()
+    session = db.session.scalar(
+        select(ClassSession)
+        .join(Class)
+        .where(Class.code == class_code, ClassSession.on_date == today)
+    )
+    if session is not None:
+        session.starts_at = time(start_minute // 60, start_minute % 60)
+        session.ends_at = time(end_minute // 60, end_minute % 60)
+        db.session.flush()
