@@ -385,7 +385,7 @@ class Demo:
                 enrol_window=(today - timedelta(days=5), days[0] - timedelta(days=2)),
             )
         self.writer.flush()
-        _happening_now(f"CNKT-{year}-004", today)
+        _happening_now(f"DVM-{year}-003", today)  # taught by the demo instructor
         self.plan(
             year,
             {
