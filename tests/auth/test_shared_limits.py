@@ -36,3 +36,6 @@ def test_two_instances_share_the_sign_in_limit(app, make, tmp_path):
     assert keys, "the sign-in counter is not in Redis"
     with first.app_context():
         limiter.reset()
+    for instance in (first, second):  # close their pooled connections now, not at GC time
+        with instance.app_context():
+            db.engine.dispose()
