@@ -9,6 +9,7 @@ from lms.access import access
 from lms.admin import services
 from lms.admin.blueprint import bp, show_error
 from lms.admin.forms import FilterForm, ResetPasswordForm, UserForm, options
+from lms.auth.freshness import fresh_required
 from lms.auth.models import ROLES, User
 from lms.core.forms import ActionForm
 from lms.errors import DomainError
@@ -83,6 +84,7 @@ def user_new():
 
 @bp.route("/users/<int:user_id>", methods=["GET", "POST"])
 @access("admin")
+@fresh_required  # roles are changed here
 def user_edit(user_id: int):
     user = db.get_or_404(User, user_id)
     form = UserForm(obj=user, roles=sorted(user.roles))

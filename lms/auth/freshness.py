@@ -8,6 +8,7 @@ certificate revocation) need a sign-in or password confirmation within FRESH_MIN
 import time
 from collections.abc import Callable
 from functools import wraps
+from urllib.parse import urlsplit
 
 from flask import current_app, flash, redirect, request, session, url_for
 from flask_babel import gettext as _
@@ -56,7 +57,18 @@ def fresh_required(view: Callable) -> Callable:
     def wrapper(*args, **kwargs):
         if current_user.is_authenticated and not is_fresh():
             flash(_("Please confirm your password to continue."), "info")
-            return redirect(url_for("auth.confirm", next=request.path))
+            return redirect(url_for("auth.confirm", next=_back_to()))
         return view(*args, **kwargs)
 
     return wrapper
+
+
+def _back_to() -> str:
+    """Where to return after confirming: this page for a GET; for a POST (a button), the page
+    the button was on, since the POST itself cannot be replayed by a redirect."""
+    if request.method == "GET":
+        return request.full_path.rstrip("?")
+    referrer = urlsplit(request.referrer or "")
+    if referrer.netloc == request.host and referrer.path.startswith("/"):
+        return referrer.path + (f"?{referrer.query}" if referrer.query else "")
+    return url_for("core.index")

@@ -21,6 +21,7 @@ from flask_babel import gettext as _
 from flask_login import current_user
 
 from lms.access import PUBLIC, SIGNED_IN, access
+from lms.auth.freshness import fresh_required
 from lms.certificates import (
     batch,  # noqa: F401  (registers the job kinds)
     services,
@@ -156,6 +157,7 @@ def download(cert_id: int):
 
 @bp.post("/certificates/<int:cert_id>/revoke")
 @access("director")
+@fresh_required
 def revoke(cert_id: int):
     cert = db.get_or_404(Certificate, cert_id)
     form = RevokeForm(prefix="revoke")
@@ -175,6 +177,7 @@ def revoke(cert_id: int):
 
 @bp.post("/certificates/<int:cert_id>/reissue")
 @access("director")
+@fresh_required  # a reissue revokes the old certificate
 def reissue(cert_id: int):
     db.get_or_404(Certificate, cert_id)
     form = ReissueForm(prefix="reissue")

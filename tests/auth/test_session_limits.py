@@ -44,9 +44,28 @@ def test_sensitive_action_asks_for_the_password_again(app, client, make, login):
     _age_session(client, auth_ago=20 * 60)
     response = client.post("/sensitive")
     assert response.status_code == 302
-    assert response.headers["Location"].startswith("/login/confirm?next=/sensitive")
+    assert response.headers["Location"].startswith("/login/confirm?next=")
     wrong = client.post("/login/confirm", data={"password": "nope", "next": "/sensitive"})
     assert "Sai mật khẩu." in wrong.text
     right = client.post("/login/confirm", data={"password": "secret-pass", "next": "/sensitive"})
     assert right.headers["Location"] == "/sensitive"
     assert client.post("/sensitive").text == "done"
+
+
+def test_role_change_and_revocation_need_a_recent_password(client, make, login):
+    admin = make.user(roles=("admin", "director"))
+    trainee = make.trainee()
+    login(admin)
+    _age_session(client, auth_ago=20 * 60)
+    edit = client.get(f"/admin/users/{trainee.id}")
+    assert edit.status_code == 302
+    assert edit.headers["Location"].startswith("/login/confirm")
+    revoke = client.post(
+        "/certificates/1/revoke",
+        data={"reason": "sai tên"},
+        headers={"Referer": "http://localhost/certificates/1"},
+    )
+    assert revoke.status_code == 302
+    assert revoke.headers["Location"] == "/login/confirm?next=/certificates/1"
+    client.post("/login/confirm", data={"password": "secret-pass", "next": "/"})
+    assert client.get(f"/admin/users/{trainee.id}").status_code == 200
