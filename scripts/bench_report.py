@@ -66,10 +66,14 @@ def median_ms(fn, runs: int) -> float:
 
 
 def make_app(url: str):
-    app = create_app({
-        "SECRET_KEY": "bench-" + "x" * 40, "DATABASE_URL": url,
-        "WTF_CSRF_ENABLED": False, "RATELIMIT_ENABLED": False,
-    })
+    app = create_app(
+        {
+            "SECRET_KEY": "bench-" + "x" * 40,
+            "DATABASE_URL": url,
+            "WTF_CSRF_ENABLED": False,
+            "RATELIMIT_ENABLED": False,
+        }
+    )
     app.test_client_class = Client
     return app
 
@@ -82,8 +86,12 @@ def build(app, args) -> None:
     with app.app_context():
         upgrade(directory=str(ROOT / "migrations"))
         if database_is_empty():
-            print(load_demo(year=args.year, years=args.years, scale=args.scale,
-                            population=args.population), flush=True)
+            print(
+                load_demo(
+                    year=args.year, years=args.years, scale=args.scale, population=args.population
+                ),
+                flush=True,
+            )
         db.session.commit()
         # Fresh statistics (and on PostgreSQL the visibility map that index-only scans need),
         # as autovacuum would leave them after a bulk load.
@@ -96,8 +104,10 @@ def measure(name: str, url: str, args) -> dict:
     build(app, args)
     year = args.year
     with app.app_context():
-        rows = [db.session.scalar(select(func.count()).select_from(m)) for m in
-                (Attendance, Enrollment, User)]
+        rows = [
+            db.session.scalar(select(func.count()).select_from(m))
+            for m in (Attendance, Enrollment, User)
+        ]
         bounds = {"start": date(year, 1, 1), "end": date(year, 12, 31)}
 
         def report():
@@ -121,8 +131,16 @@ def measure(name: str, url: str, args) -> dict:
         assert client.get(f"/reports/?year={year}").status_code == 200
 
     page_ms = median_ms(page, args.runs)
-    return {"database": name, "attendance": rows[0], "enrolments": rows[1], "users": rows[2],
-            "report": report_ms, "ytd": ytd_ms, "raw": raw_ms, "page": page_ms}
+    return {
+        "database": name,
+        "attendance": rows[0],
+        "enrolments": rows[1],
+        "users": rows[2],
+        "report": report_ms,
+        "ytd": ytd_ms,
+        "raw": raw_ms,
+        "page": page_ms,
+    }
 
 
 def main() -> None:
@@ -143,17 +161,30 @@ def main() -> None:
     if args.pg:
         targets.append(("postgresql", args.pg))
     results = [measure(name, url, args) for name, url in targets]
-    print(f"\nannual report {args.year}, every breakdown, median of {args.runs};"
-          f" load average {os.getloadavg()[0]:.2f}")
-    header = ("database", "attendance", "enrolments", "users", "report ms", "to 30/09 ms", "raw ms",
-              "raw/report", "dashboard ms")
+    print(
+        f"\nannual report {args.year}, every breakdown, median of {args.runs};"
+        f" load average {os.getloadavg()[0]:.2f}"
+    )
+    header = (
+        "database",
+        "attendance",
+        "enrolments",
+        "users",
+        "report ms",
+        "to 30/09 ms",
+        "raw ms",
+        "raw/report",
+        "dashboard ms",
+    )
     print("| " + " | ".join(header) + " |")
     print("|" + "---|" * len(header))
     for r in results:
-        print(f"| {r['database']} | {r['attendance']:,} | {r['enrolments']:,} | {r['users']:,} |"
-              f" {r['report']:.0f} | {r['ytd']:.0f} | {r['raw']:.0f} |"
-              f" {r['raw'] / r['report']:.1f}× |"
-              f" {r['page']:.0f} |")
+        print(
+            f"| {r['database']} | {r['attendance']:,} | {r['enrolments']:,} | {r['users']:,} |"
+            f" {r['report']:.0f} | {r['ytd']:.0f} | {r['raw']:.0f} |"
+            f" {r['raw'] / r['report']:.1f}× |"
+            f" {r['page']:.0f} |"
+        )
 
 
 if __name__ == "__main__":

@@ -1,7 +1,7 @@
 """Unique trainees equal a recount by hand, on data mixing programs, months and units.
 
 The report counts distinct people in one pass grouped by person (packed per-program and
-per-month counts, see lms/reports/report.py); these tests recount from the enrolments in Python
+per-month counts, see lms/reports/counting.py); these tests recount from the enrolments in Python
 and also force the COUNT(DISTINCT) fallback that the report takes when a field could overflow.
 """
 
@@ -10,7 +10,7 @@ from datetime import date
 
 import pytest
 
-from lms.reports import report as report_module
+from lms.reports import counting
 from lms.reports.report import compute_report
 
 Y = 2019
@@ -59,7 +59,7 @@ def test_unique_trainees_equal_a_recount(mixed):
 
 def test_the_count_distinct_fallback_gives_the_same(mixed, monkeypatch):
     # A person with two trainee-attendances now "could overflow": the exact fallback runs.
-    monkeypatch.setattr(report_module, "_LIMIT", 2)
+    monkeypatch.setattr(counting, "_LIMIT", 2)
     assert _unique(compute_report(Y)) == mixed
 
 
