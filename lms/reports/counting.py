@@ -51,9 +51,9 @@ def _packed(index, k: int):
     )
 
 
-def held_classes(start: date, end: date, programs: int = 0):
+def held_classes(start: date, end: date, programs: int | None = None):
     """Held classes whose first non-cancelled session falls in [start, end], with their keys;
-    with `programs` (how many programs these classes have) also the packed fields."""
+    with `programs` (how many programs these classes have; 0: months only) the packed fields."""
     s = ClassSession
     first = func.min(s.on_date)
     per_class = (
@@ -69,8 +69,10 @@ def held_classes(start: date, end: date, programs: int = 0):
     )
     month = cast(extract("month", per_class.c.first_date), Integer)
     pidx = func.dense_rank().over(order_by=Class.program_id) - 1
-    fields = [_packed(pidx, k).label(f"p{k}") for k in range(-(-programs // _PER_INT))]
-    fields += [_packed(month - 1, k).label(f"m{k}") for k in range(2)] if programs else []
+    fields = [_packed(pidx, k).label(f"p{k}") for k in range(-(-(programs or 0) // _PER_INT))]
+    fields += (
+        [_packed(month - 1, k).label(f"m{k}") for k in range(2)] if programs is not None else []
+    )
     return (
         select(
             per_class.c.class_id,
@@ -116,7 +118,9 @@ class Counts:
         return [("p", program_id), ("q", (month - 1) // 3 + 1), ("m", month), None]
 
     @classmethod
-    def load(cls, start: date, end: date, *, units: bool) -> Counts:
+    def load(cls, start: date, end: date, *, units: bool, programs: bool = True) -> Counts:
+        """`units`/`programs`: whether those breakdowns are wanted (months and the total
+        always are)."""
         counts = cls()
         held = held_classes(start, end)
         keys = {
@@ -131,8 +135,8 @@ class Counts:
             cls._add(counts.held_classes, groups, 1)
         counts._by_class(held, keys)
         counts._certificates(held, units)
-        programs = sorted({groups[0][1] for groups in keys.values()})
-        counts._unique(held_classes(start, end, len(programs)), programs)
+        ids = sorted({groups[0][1] for groups in keys.values()}) if programs else []
+        counts._unique(held_classes(start, end, len(ids)), ids)
         if units:
             counts._units(held)
         return counts

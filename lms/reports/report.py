@@ -168,7 +168,8 @@ def compute_report(
     report = YearReport(year=year, as_of=as_of)
     plans = _plans(year, as_of)
 
-    counts = Counts.load(start, as_of or end, units=breakdowns and not months_only)
+    wanted = breakdowns and not months_only
+    counts = Counts.load(start, as_of or end, units=wanted, programs=wanted)
     total = report.total
     _fill(total, counts, None)
     if plans:
