@@ -54,7 +54,8 @@ def create_user_command(username, full_name, email, unit_code, roles, password):
 @click.option("--scale", type=float, default=1.0, help="Multiply the demo year's size.")
 @click.option("--years", type=int, default=1, help="How many finished years (ending in --year).")
 @click.option("--seed", type=int, default=2019)
-def demo_command(if_empty, year, scale, years, seed):
+@click.option("--population", type=int, default=None, help="Trainees (default 5,200 × scale).")
+def demo_command(if_empty, year, scale, years, seed, population):
     """Load the demo center: units, people, programs, the year 2019 and the current year."""
     from lms.demo import DemoRefused, database_is_empty, load_demo
 
@@ -64,7 +65,9 @@ def demo_command(if_empty, year, scale, years, seed):
         click.echo("The database already has data: demo not loaded (your data is kept).")
         return
     try:
-        summary = load_demo(year=year, years=years, scale=scale, seed=seed, echo=click.echo)
+        summary = load_demo(
+            year=year, years=years, scale=scale, seed=seed, population=population, echo=click.echo
+        )
     except DemoRefused as error:
         raise click.ClickException(str(error)) from None
     click.echo(summary)

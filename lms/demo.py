@@ -85,11 +85,12 @@ def seed_center() -> dict[str, User]:
     return people
 
 
-def load_demo(*, year=None, years=1, scale=1.0, seed=2019, echo=print) -> str:
+def load_demo(*, year=None, years=1, scale=1.0, seed=2019, population=None, echo=print) -> str:
     """Load the demo center into an empty database; commit; return a summary.
 
     Default: the story year 2019 and the current year in progress. `year`/`years`/`scale`:
-    the finished years year-years+1 … year, each `scale` times the story's size (benchmarks).
+    the finished years year-years+1 … year, each `scale` times the story's size (benchmarks);
+    `population`: the number of trainees to draw from (default 5,200 × scale).
     """
     if current_app.config["ENV"] == "production":
         raise DemoRefused("the demo center is refused when LMS_ENV=production")
@@ -105,7 +106,7 @@ def load_demo(*, year=None, years=1, scale=1.0, seed=2019, echo=print) -> str:
     from lms.demo_story import Demo
 
     started = perf_counter()
-    demo = Demo(seed=seed, scale=scale, echo=echo)
+    demo = Demo(seed=seed, scale=scale, echo=echo, population=population)
     for finished_year in finished:
         demo.finished_year(finished_year)
     demo.current_year(today)

@@ -76,7 +76,7 @@ def _split(total: int, weights: list[float]) -> list[int]:
 
 
 class Demo:
-    def __init__(self, *, seed: int, scale: float, echo) -> None:
+    def __init__(self, *, seed: int, scale: float, echo, population: int | None = None) -> None:
         from lms.demo_gen import ClassBuilder, People, Writer
 
         self.rng = random.Random(seed)
@@ -105,7 +105,8 @@ class Demo:
         leaves = [u.id for u in self.units.values() if not u.children and u.code != "TT"]
         self.population = [trainee.id]
         self.population += [
-            self.people.add(self.rng.choice(leaves)) for _ in range(round(POPULATION * scale) - 1)
+            self.people.add(self.rng.choice(leaves))
+            for _ in range((population or round(POPULATION * scale)) - 1)
         ]
         self.staff = {"director": self.accounts["director"].id}
         self.builder = ClassBuilder(self.writer, self.people, self.rng, self.staff)

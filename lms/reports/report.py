@@ -1,10 +1,8 @@
 """The annual report: plan versus actual, computed in SQL aggregates by DOMAIN.md's rules.
 
-Reads the rollups only (ClassSession.marked_count, Enrollment.attended_count), never the
-attendance table. First one aggregate over class_sessions gives each class its year (first
-non-cancelled session) and whether it was held (a non-cancelled session with marks); then one
-aggregate per breakdown over the enrolments of those held classes. Every total is its own
-query: unique trainees are a COUNT(DISTINCT) and are never summed from rows.
+The counts come from lms.reports.counting (a bounded number of grouped scans over the
+rollups); this module lays them out per program, quarter, month and unit, with the plan.
+Unique trainees are counted per person and never summed from rows.
 """
 
 from __future__ import annotations
@@ -14,12 +12,11 @@ from datetime import date
 from decimal import ROUND_HALF_UP, Decimal
 
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import Integer, and_, case, cast, distinct, extract, func, literal_column, select
+from sqlalchemy import select
 
-from lms.certificates.models import Certificate
-from lms.classes.models import Class, ClassSession, Program
-from lms.enrollment.models import Enrollment
+from lms.classes.models import Program
 from lms.extensions import db
+from lms.reports.counting import Counts
 from lms.reports.models import AnnualPlan
 from lms.units.models import Unit
 
@@ -123,103 +120,13 @@ class YearReport:
         return self.total.planned_classes is not None
 
 
-def _held_classes(start: date, end: date):
-    """Held classes whose first non-cancelled session falls in [start, end], with their keys."""
-    s = ClassSession
-    first = func.min(s.on_date)
-    per_class = (
-        select(
-            s.class_id.label("class_id"),
-            first.label("first_date"),
-            func.max(s.marked_count).label("max_marked"),
-        )
-        .where(s.cancelled_at.is_(None))
-        .group_by(s.class_id)
-        .having(first.between(start, end))
-        .subquery("per_class")
-    )
-    month = cast(extract("month", per_class.c.first_date), Integer)
-    return (
-        select(
-            per_class.c.class_id,
-            Class.program_id.label("program_id"),
-            month.label("month"),
-            case((month <= 3, 1), (month <= 6, 2), (month <= 9, 3), else_=4).label("quarter"),
-        )
-        .join(Class, Class.id == per_class.c.class_id)
-        .where(Class.cancelled_at.is_(None), per_class.c.max_marked > 0)
-        # Materialised: the month and quarter are worked out once per class, not per enrolment.
-        .cte("held")
-        .prefix_with("MATERIALIZED")
-    )
-
-
-def _enrolment_measures(held, key=None, *, classes: bool = False) -> dict:
-    """{key: (enrolled, participants, unique trainees, completions, classes)}: one scan of the
-    enrolment rollups of the held classes; the distinct count is this grouping's own."""
-    e = Enrollment
-    attended = e.attended_count > 0
-    columns = [
-        func.count().label("enrolled"),
-        func.count(case((attended, 1))).label("participants"),
-        func.count(distinct(case((attended, e.user_id)))).label("unique_trainees"),
-        func.count(case((e.outcome == "completed", 1))).label("completions"),
-        # Held classes per unit (a class reaches many units): only asked for by unit.
-        func.count(distinct(e.class_id)) if classes else literal_column("0"),
-    ]
-    query = (
-        select(*([key] if key is not None else []), *columns)
-        .select_from(held)
-        .join(e, and_(e.class_id == held.c.class_id, e.status == "enrolled"))
-    )
-    if key is None:
-        return {None: tuple(db.session.execute(query).one())}
-    return {r[0]: tuple(r[1:]) for r in db.session.execute(query.group_by(key))}
-
-
-@dataclass
-class _Additive:
-    """Counts that add up across rows (each class sits in one program and one month, each
-    certificate in one enrolment): one grouped query each, rolled up to every breakdown."""
-
-    classes: dict = field(default_factory=dict)  # by program, quarter, month, None (total)
-    certificates: dict = field(default_factory=dict)  # also by ("unit", id)
-
-    @classmethod
-    def load(cls, held) -> _Additive:
-        e = Enrollment
-        additive = cls()
-        classes = select(held.c.program_id, held.c.month, func.count()).group_by(
-            held.c.program_id, held.c.month
-        )
-        certificates = (
-            select(held.c.program_id, held.c.month, e.unit_id, func.count())
-            .select_from(held)
-            .join(e, and_(e.class_id == held.c.class_id, e.status == "enrolled"))
-            .join(
-                Certificate,
-                and_(Certificate.enrollment_id == e.id, Certificate.revoked_at.is_(None)),
-            )
-            .group_by(held.c.program_id, held.c.month, e.unit_id)
-        )
-        for target, query in ((additive.classes, classes), (additive.certificates, certificates)):
-            for *keys, count in db.session.execute(query):
-                program_id, month = keys[0], keys[1]
-                groups = [("p", program_id), ("q", (month - 1) // 3 + 1), ("m", month), None]
-                if len(keys) == 3:
-                    groups.append(("u", keys[2]))
-                for group in groups:
-                    target[group] = target.get(group, 0) + count
-        return additive
-
-
-def _fill(row: Row, measures: tuple | None, additive: _Additive, group, classes=None) -> Row:
-    if measures:
-        enrolled, participants, unique, completions, _classes = measures
-        row.enrolled, row.trainee_attendances, row.unique_trainees = enrolled, participants, unique
-        row.completions = completions
-    row.certificates = additive.certificates.get(group, 0)
-    row.held_classes = additive.classes.get(group, 0) if classes is None else classes
+def _fill(row: Row, counts: Counts, group) -> Row:
+    row.held_classes = counts.held_classes.get(group, 0)
+    row.enrolled = counts.enrolled.get(group, 0)
+    row.trainee_attendances = counts.participants.get(group, 0)
+    row.unique_trainees = counts.unique.get(group, 0)
+    row.completions = counts.completions.get(group, 0)
+    row.certificates = counts.certificates.get(group, 0)
     return row
 
 
@@ -258,31 +165,28 @@ def compute_report(
         as_of = None
     if as_of is not None and as_of < start:
         as_of = start
-    held = _held_classes(start, as_of or end)
     report = YearReport(year=year, as_of=as_of)
     plans = _plans(year, as_of)
 
-    additive = _Additive.load(held)
+    wanted = breakdowns and not months_only
+    counts = Counts.load(start, as_of or end, units=wanted, programs=wanted)
     total = report.total
-    _fill(total, _enrolment_measures(held)[None], additive, None)
+    _fill(total, counts, None)
     if plans:
         total.planned_classes = sum(p[0] for p in plans.values())
         total.planned_attendances = sum(p[1] for p in plans.values())
     if not breakdowns:
         return report
     if months_only:
-        _months(report, held, additive)
+        _months(report, counts)
         return report
 
-    measures = _enrolment_measures(held, held.c.program_id)
-    program_ids = set(measures) | {k[1] for k in additive.classes if k and k[0] == "p"}
-    program_ids |= set(plans)
+    program_ids = {k[1] for k in counts.held_classes if k and k[0] == "p"} | set(plans)
     programs = db.session.scalars(
         select(Program).where(Program.id.in_(program_ids)).order_by(Program.code)
     )
     for program in programs:
-        row = Row(program.id, program.name, program.code)
-        _fill(row, measures.get(program.id), additive, ("p", program.id))
+        row = _fill(Row(program.id, program.name, program.code), counts, ("p", program.id))
         if program.id in plans:
             row.planned_classes, row.planned_attendances = plans[program.id][:2]
         report.programs.append(row)
@@ -293,33 +197,24 @@ def compute_report(
             c.trainee_attendances += row.trainee_attendances
             c.enrolled += row.enrolled
 
-    measures = _enrolment_measures(held, held.c.quarter)
     for quarter in range(1, 5):
-        row = Row(quarter, str(_l("Quarter %(n)d", n=quarter)))
-        _fill(row, measures.get(quarter), additive, ("q", quarter))
+        row = _fill(Row(quarter, str(_l("Quarter %(n)d", n=quarter))), counts, ("q", quarter))
         row.planned_classes = _quarter_plan(plans, quarter - 1, 2)
         row.planned_attendances = _quarter_plan(plans, quarter - 1, 3)
         report.quarters.append(row)
 
-    _months(report, held, additive)
+    _months(report, counts)
 
-    # "+ 0": grouping on the bare column lets SQLite walk the whole enrolment table in unit
-    # order (ix_enrollments_unit_id) instead of starting from the few held classes.
-    unit_key = (Enrollment.unit_id + literal_column("0")).label("unit_key")
-    measures = _enrolment_measures(held, unit_key, classes=True)
+    unit_ids = [k[1] for k in counts.enrolled if k and k[0] == "u"]
     units = db.session.execute(
-        select(Unit.id, Unit.code, Unit.name).where(Unit.id.in_(measures)).order_by(Unit.code)
+        select(Unit.id, Unit.code, Unit.name).where(Unit.id.in_(unit_ids)).order_by(Unit.code)
     )
     for unit_id, code, name in units:
-        values = measures[unit_id]
-        report.units.append(
-            _fill(Row(unit_id, name, code), values, additive, ("u", unit_id), values[4])
-        )
+        report.units.append(_fill(Row(unit_id, name, code), counts, ("u", unit_id)))
     return report
 
 
-def _months(report: YearReport, held, additive: _Additive) -> None:
-    measures = _enrolment_measures(held, held.c.month)
+def _months(report: YearReport, counts: Counts) -> None:
     for month in range(1, 13):
         row = Row(month, str(_l("Month %(n)d", n=month)))
-        report.months.append(_fill(row, measures.get(month), additive, ("m", month)))
+        report.months.append(_fill(row, counts, ("m", month)))
