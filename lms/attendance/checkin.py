@@ -7,6 +7,7 @@ The check-in itself is insert-only and lean: a handful of statements, no QR or P
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import hmac
 import io
@@ -14,9 +15,11 @@ import secrets
 import time
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from typing import Any
 
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import and_, func, select, update
+from sqlalchemy import and_, bindparam, func, select, update
+from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import joinedload
 from werkzeug.exceptions import NotFound
 
@@ -30,7 +33,6 @@ from lms.attendance.clock import (
 from lms.attendance.models import ATTENDED, Attendance
 from lms.attendance.services import (
     attendances,
-    dialect_insert,
     enrollments,
     require_marker,
     sessions_table,
@@ -38,7 +40,8 @@ from lms.attendance.services import (
 from lms.auth.models import User
 from lms.classes.models import ClassSession
 from lms.core.labels import ATTENDANCE_STATUS_LABELS
-from lms.core.models import AuditLog
+from lms.core.models import AuditLog, CenterSettings
+from lms.core.settings import _DEFAULTS
 from lms.core.types import utcnow
 from lms.enrollment.models import Enrollment
 from lms.errors import DomainError
@@ -165,17 +168,12 @@ def load_session(session_id: int) -> ClassSession:
     return session
 
 
-def check_in(
-    user: User, session: ClassSession, raw_code: str | None, *, now: datetime | None = None
-) -> CheckinResult:
-    """A trainee checks in with the code on the screen: present, or late after the delay."""
-    now = now or local_now()
-    code = clean_code(raw_code)
-    settings = attendance_settings()
-    error = _window_error(session, now, settings)
-    if error is not None:
-        raise error
-    row = db.session.execute(
+EnrolmentRow = tuple  # (enrollment id, enrollment status, enrolled_on, attendance status)
+
+
+def _enrolment_row(session: ClassSession, user: User) -> EnrolmentRow | None:
+    """The trainee's enrolment in the session's class and any mark already there: one statement."""
+    return db.session.execute(
         select(Enrollment.id, Enrollment.status, Enrollment.enrolled_on, Attendance.status)
         .outerjoin(
             Attendance,
@@ -183,6 +181,119 @@ def check_in(
         )
         .where(Enrollment.class_id == session.class_id, Enrollment.user_id == user.id)
     ).first()
+
+
+@functools.cache
+def _checkin_read():
+    """Built once (bound parameters): see load_for_checkin."""
+    return (
+        select(
+            ClassSession,
+            CenterSettings.checkin_opens_minutes,
+            CenterSettings.checkin_late_after_minutes,
+            CenterSettings.lock_after_hours,
+            Enrollment.id, Enrollment.status, Enrollment.enrolled_on, Attendance.status,
+        )
+        .select_from(ClassSession)
+        .options(joinedload(ClassSession.klass))
+        .outerjoin(CenterSettings, CenterSettings.id == 1)
+        .outerjoin(
+            Enrollment,
+            and_(Enrollment.class_id == ClassSession.class_id,
+                 Enrollment.user_id == bindparam("user_id")),
+        )
+        .outerjoin(
+            Attendance,
+            and_(Attendance.enrollment_id == Enrollment.id,
+                 Attendance.session_id == ClassSession.id),
+        )
+        .where(ClassSession.id == bindparam("session_id"))
+    )
+
+
+def load_for_checkin(
+    session_id: int, user: User
+) -> tuple[ClassSession, AttendanceSettings, EnrolmentRow | None]:
+    """The hot path's one read: session + class, the settings, the enrolment and its mark.
+
+    Same rows as load_session + attendance_settings + _enrolment_row, in one statement (the
+    settings are read fresh every time: an admin's change applies to the next check-in).
+    """
+    found = db.session.execute(
+        _checkin_read(), {"session_id": session_id, "user_id": user.id}
+    ).first()
+    if found is None:
+        raise NotFound()
+    session = found[0]
+    if found[1] is None:  # no settings row saved yet (the join found none): the defaults
+        settings = AttendanceSettings(
+            _DEFAULTS["checkin_opens_minutes"], _DEFAULTS["checkin_late_after_minutes"],
+            _DEFAULTS["lock_after_hours"],
+        )
+    else:
+        settings = AttendanceSettings(found[1], found[2], found[3])
+    row = tuple(found[4:]) if found[4] is not None else None
+    return session, settings, row
+
+
+@dataclass(frozen=True)
+class _WriteStatements:
+    count_session: Any
+    insert_mark: Any
+    count_enrolment: Any
+    audit: Any
+
+
+@functools.cache
+def _write_statements(dialect_name: str) -> _WriteStatements:
+    """The four writes of a new check-in, built once per dialect (bound parameters only):
+    building a statement per request cost more than running it on SQLite."""
+    insert = postgresql.insert if dialect_name == "postgresql" else sqlite.insert
+    return _WriteStatements(
+        count_session=update(sessions_table)
+        .where(sessions_table.c.id == bindparam("session_id"))
+        .values(marked_count=sessions_table.c.marked_count + 1),
+        insert_mark=insert(attendances)
+        .values(session_id=bindparam("session_id"), enrollment_id=bindparam("enrollment_id"),
+                status=bindparam("status"), note="", method="checkin",
+                marked_by_id=bindparam("marked_by_id"), marked_at=bindparam("marked_at"))
+        .on_conflict_do_nothing(index_elements=["session_id", "enrollment_id"])
+        .returning(attendances.c.id),
+        count_enrolment=update(enrollments)
+        .where(enrollments.c.id == bindparam("enrollment_id"))
+        .values(attended_count=enrollments.c.attended_count + 1),
+        audit=AuditLog.__table__.insert().values(
+            at=bindparam("at"), actor_id=bindparam("actor_id"), action="attendance",
+            object_type="enrollments", object_id=bindparam("object_id"),
+            session_id=bindparam("session_id"), old_value=None, new_value=bindparam("new_value"),
+            method="checkin",
+        ),
+    )
+
+
+def check_in(
+    user: User,
+    session: ClassSession,
+    raw_code: str | None,
+    *,
+    now: datetime | None = None,
+    preloaded: tuple[AttendanceSettings, EnrolmentRow | None] | None = None,
+) -> CheckinResult:
+    """A trainee checks in with the code on the screen: present, or late after the delay.
+
+    `preloaded` is the (settings, enrolment row) pair load_for_checkin read with the session.
+    """
+    now = now or local_now()
+    code = clean_code(raw_code)
+    if preloaded is None:
+        settings, row = attendance_settings(), None
+    else:
+        settings, row = preloaded
+    error = _window_error(session, now, settings)
+    if error is not None:
+        raise error
+    if preloaded is None:
+        row = _enrolment_row(session, user)
     if row is None or row[1] != "enrolled" or (row[2] is not None and row[2] > session.on_date):
         raise DomainError(_l("You are not enrolled in this class, so you cannot check in to it."))
     enrollment_id, marked = row[0], row[3]
@@ -205,31 +316,20 @@ def check_in(
     status = "late" if now > late_after else "present"
     stamp = utcnow()
     # Lock order as in write_marks (session row first): no deadlock with a roster save.
-    db.session.execute(
-        update(sessions_table)
-        .where(sessions_table.c.id == session.id)
-        .values(marked_count=sessions_table.c.marked_count + 1)
-    )
+    statements = _write_statements(db.session.get_bind().dialect.name)
+    db.session.execute(statements.count_session, {"session_id": session.id})
     inserted = db.session.execute(
-        dialect_insert(attendances)
-        .values(session_id=session.id, enrollment_id=enrollment_id, status=status, note="",
-                method="checkin", marked_by_id=user.id, marked_at=stamp)
-        .on_conflict_do_nothing(index_elements=["session_id", "enrollment_id"])
-        .returning(attendances.c.id)
+        statements.insert_mark,
+        {"session_id": session.id, "enrollment_id": enrollment_id, "status": status,
+         "marked_by_id": user.id, "marked_at": stamp},
     ).first()
     if inserted is None:
         raise AlreadyCheckedIn(session, status)
+    db.session.execute(statements.count_enrolment, {"enrollment_id": enrollment_id})
     db.session.execute(
-        update(enrollments)
-        .where(enrollments.c.id == enrollment_id)
-        .values(attended_count=enrollments.c.attended_count + 1)
-    )
-    db.session.execute(
-        AuditLog.__table__.insert().values(
-            at=stamp, actor_id=user.id, action="attendance", object_type="enrollments",
-            object_id=enrollment_id, session_id=session.id, old_value=None, new_value=status,
-            method="checkin",
-        )
+        statements.audit,
+        {"at": stamp, "actor_id": user.id, "object_id": enrollment_id,
+         "session_id": session.id, "new_value": status},
     )
     db.session.expire(session, ["marked_count"])
     return CheckinResult(session, status, already=False)

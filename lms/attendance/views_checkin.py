@@ -118,9 +118,13 @@ def _submit(session_id: int | None):
     try:
         if session_id is None:
             session = service.find_session_by_code(user, form.code.data, now)
+            result = service.check_in(user, session, form.code.data, now=now)
         else:
-            session = service.load_session(session_id)
-        result = service.check_in(user, session, form.code.data, now=now)
+            # The QR path, the hot one: session, settings, enrolment and mark in one read.
+            session, settings, row = service.load_for_checkin(session_id, user)
+            result = service.check_in(
+                user, session, form.code.data, now=now, preloaded=(settings, row)
+            )
     except service.AlreadyCheckedIn as already:
         db.session.rollback()
         return render_template(
