@@ -35,7 +35,7 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
 SECRET = "bench-" + "k" * 40
-PORT = 8431
+PORT = int(os.environ.get("BENCH_PORT", "8431"))
 
 
 # --- the baseline: a bare Flask endpoint doing one database read -------------------------------
@@ -257,7 +257,7 @@ def run_once(url: str, trainees: int, duration: int, folder: Path) -> tuple[dict
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--trainees", type=int, default=2000)
+    parser.add_argument("--trainees", type=int, default=3000)
     parser.add_argument("--runs", type=int, default=3)
     parser.add_argument("--duration", type=int, default=10)
     args = parser.parse_args()
