@@ -7,7 +7,6 @@ The check-in itself is insert-only and lean: a handful of statements, no QR or P
 
 from __future__ import annotations
 
-import functools
 import hashlib
 import hmac
 import io
@@ -15,14 +14,18 @@ import secrets
 import time
 from dataclasses import dataclass
 from datetime import datetime, timedelta
-from typing import Any
 
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import and_, bindparam, func, select, update
-from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy import and_, func, select
 from sqlalchemy.orm import joinedload
 from werkzeug.exceptions import NotFound
 
+from lms.attendance.checkin_sql import (  # load_for_checkin: the view's entry point
+    EnrolmentRow,
+    SessionView,
+    load_for_checkin,  # noqa: F401
+    write_statements,
+)
 from lms.attendance.clock import (
     AttendanceSettings,
     attendance_settings,
@@ -32,16 +35,11 @@ from lms.attendance.clock import (
 )
 from lms.attendance.models import ATTENDED, Attendance
 from lms.attendance.services import (
-    attendances,
-    enrollments,
     require_marker,
-    sessions_table,
 )
 from lms.auth.models import User
 from lms.classes.models import ClassSession
 from lms.core.labels import ATTENDANCE_STATUS_LABELS
-from lms.core.models import AuditLog, CenterSettings
-from lms.core.settings import _DEFAULTS
 from lms.core.types import utcnow
 from lms.enrollment.models import Enrollment
 from lms.errors import DomainError
@@ -54,7 +52,7 @@ CODE_DIGITS = 6
 class AlreadyCheckedIn(Exception):
     """A concurrent request of the same trainee won the insert: roll back, answer "already"."""
 
-    def __init__(self, session: ClassSession, status: str):
+    def __init__(self, session: ClassSession | SessionView, status: str):
         super().__init__("already checked in")
         self.session = session
         self.status = status
@@ -62,7 +60,7 @@ class AlreadyCheckedIn(Exception):
 
 @dataclass(frozen=True)
 class CheckinResult:
-    session: ClassSession
+    session: ClassSession | SessionView
     status: str  # present or late
     already: bool
 
@@ -127,7 +125,7 @@ def count_checked_in(session_id: int) -> int:
 
 
 def _window_error(
-    session: ClassSession, now: datetime, settings: AttendanceSettings
+    session: ClassSession | SessionView, now: datetime, settings: AttendanceSettings
 ) -> DomainError | None:
     klass = session.klass
     if session.is_cancelled or klass.is_cancelled:
@@ -145,7 +143,9 @@ def _window_error(
     return None
 
 
-def _other_session_with_code(session: ClassSession, code: str, now: datetime) -> bool:
+def _other_session_with_code(
+    session: ClassSession | SessionView, code: str, now: datetime
+) -> bool:
     """Only on the failure path: does the code belong to another session running today?"""
     secrets_today = db.session.scalars(
         select(ClassSession.checkin_secret).where(
@@ -168,9 +168,6 @@ def load_session(session_id: int) -> ClassSession:
     return session
 
 
-EnrolmentRow = tuple  # (enrollment id, enrollment status, enrolled_on, attendance status)
-
-
 def _enrolment_row(session: ClassSession, user: User) -> EnrolmentRow | None:
     """The trainee's enrolment in the session's class and any mark already there: one statement."""
     return db.session.execute(
@@ -183,97 +180,9 @@ def _enrolment_row(session: ClassSession, user: User) -> EnrolmentRow | None:
     ).first()
 
 
-@functools.cache
-def _checkin_read():
-    """Built once (bound parameters): see load_for_checkin."""
-    return (
-        select(
-            ClassSession,
-            CenterSettings.checkin_opens_minutes,
-            CenterSettings.checkin_late_after_minutes,
-            CenterSettings.lock_after_hours,
-            Enrollment.id, Enrollment.status, Enrollment.enrolled_on, Attendance.status,
-        )
-        .select_from(ClassSession)
-        .options(joinedload(ClassSession.klass))
-        .outerjoin(CenterSettings, CenterSettings.id == 1)
-        .outerjoin(
-            Enrollment,
-            and_(Enrollment.class_id == ClassSession.class_id,
-                 Enrollment.user_id == bindparam("user_id")),
-        )
-        .outerjoin(
-            Attendance,
-            and_(Attendance.enrollment_id == Enrollment.id,
-                 Attendance.session_id == ClassSession.id),
-        )
-        .where(ClassSession.id == bindparam("session_id"))
-    )
-
-
-def load_for_checkin(
-    session_id: int, user: User
-) -> tuple[ClassSession, AttendanceSettings, EnrolmentRow | None]:
-    """The hot path's one read: session + class, the settings, the enrolment and its mark.
-
-    Same rows as load_session + attendance_settings + _enrolment_row, in one statement (the
-    settings are read fresh every time: an admin's change applies to the next check-in).
-    """
-    found = db.session.execute(
-        _checkin_read(), {"session_id": session_id, "user_id": user.id}
-    ).first()
-    if found is None:
-        raise NotFound()
-    session = found[0]
-    if found[1] is None:  # no settings row saved yet (the join found none): the defaults
-        settings = AttendanceSettings(
-            _DEFAULTS["checkin_opens_minutes"], _DEFAULTS["checkin_late_after_minutes"],
-            _DEFAULTS["lock_after_hours"],
-        )
-    else:
-        settings = AttendanceSettings(found[1], found[2], found[3])
-    row = tuple(found[4:]) if found[4] is not None else None
-    return session, settings, row
-
-
-@dataclass(frozen=True)
-class _WriteStatements:
-    count_session: Any
-    insert_mark: Any
-    count_enrolment: Any
-    audit: Any
-
-
-@functools.cache
-def _write_statements(dialect_name: str) -> _WriteStatements:
-    """The four writes of a new check-in, built once per dialect (bound parameters only):
-    building a statement per request cost more than running it on SQLite."""
-    insert = postgresql.insert if dialect_name == "postgresql" else sqlite.insert
-    return _WriteStatements(
-        count_session=update(sessions_table)
-        .where(sessions_table.c.id == bindparam("session_id"))
-        .values(marked_count=sessions_table.c.marked_count + 1),
-        insert_mark=insert(attendances)
-        .values(session_id=bindparam("session_id"), enrollment_id=bindparam("enrollment_id"),
-                status=bindparam("status"), note="", method="checkin",
-                marked_by_id=bindparam("marked_by_id"), marked_at=bindparam("marked_at"))
-        .on_conflict_do_nothing(index_elements=["session_id", "enrollment_id"])
-        .returning(attendances.c.id),
-        count_enrolment=update(enrollments)
-        .where(enrollments.c.id == bindparam("enrollment_id"))
-        .values(attended_count=enrollments.c.attended_count + 1),
-        audit=AuditLog.__table__.insert().values(
-            at=bindparam("at"), actor_id=bindparam("actor_id"), action="attendance",
-            object_type="enrollments", object_id=bindparam("object_id"),
-            session_id=bindparam("session_id"), old_value=None, new_value=bindparam("new_value"),
-            method="checkin",
-        ),
-    )
-
-
 def check_in(
     user: User,
-    session: ClassSession,
+    session: ClassSession | SessionView,
     raw_code: str | None,
     *,
     now: datetime | None = None,
@@ -316,7 +225,7 @@ def check_in(
     status = "late" if now > late_after else "present"
     stamp = utcnow()
     # Lock order as in write_marks (session row first): no deadlock with a roster save.
-    statements = _write_statements(db.session.get_bind().dialect.name)
+    statements = write_statements(db.session.get_bind().dialect.name)
     db.session.execute(statements.count_session, {"session_id": session.id})
     inserted = db.session.execute(
         statements.insert_mark,
@@ -331,7 +240,8 @@ def check_in(
         {"at": stamp, "actor_id": user.id, "object_id": enrollment_id,
          "session_id": session.id, "new_value": status},
     )
-    db.session.expire(session, ["marked_count"])
+    if isinstance(session, ClassSession):  # an ORM row in this session: its count moved
+        db.session.expire(session, ["marked_count"])
     return CheckinResult(session, status, already=False)
 
 
