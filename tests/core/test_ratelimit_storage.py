@@ -15,7 +15,8 @@ def test_counts_refuses_and_forgets_like_memory_storage_without_starting_threads
     limiter = strategies.FixedWindowRateLimiter(storage)
     limit = parse("2 per second")
     threads = threading.active_count()
-    assert limiter.hit(limit, "trainee-1") and limiter.hit(limit, "trainee-1")
+    assert limiter.hit(limit, "trainee-1")
+    assert limiter.hit(limit, "trainee-1")
     assert not limiter.hit(limit, "trainee-1")  # the third in the window is refused
     assert limiter.hit(limit, "trainee-2")  # per key
     assert threading.active_count() == threads
