@@ -226,16 +226,18 @@ def check_in(
     stamp = utcnow()
     # Lock order as in write_marks (session row first): no deadlock with a roster save.
     statements = write_statements(db.session.get_bind().dialect.name)
-    db.session.execute(statements.count_session, {"session_id": session.id})
-    inserted = db.session.execute(
+    # Core statements on the session's own connection: same transaction, no ORM layer.
+    connection = db.session.connection()
+    connection.execute(statements.count_session, {"session_id": session.id})
+    inserted = connection.execute(
         statements.insert_mark,
         {"session_id": session.id, "enrollment_id": enrollment_id, "status": status,
          "marked_by_id": user.id, "marked_at": stamp},
     ).first()
     if inserted is None:
         raise AlreadyCheckedIn(session, status)
-    db.session.execute(statements.count_enrolment, {"enrollment_id": enrollment_id})
-    db.session.execute(
+    connection.execute(statements.count_enrolment, {"enrollment_id": enrollment_id})
+    connection.execute(
         statements.audit,
         {"at": stamp, "actor_id": user.id, "object_id": enrollment_id,
          "session_id": session.id, "new_value": status},

@@ -103,7 +103,7 @@ def load_for_checkin(
     Same rows as load_session + attendance_settings + _enrolment_row, in one statement (the
     settings are read fresh every time: an admin's change applies to the next check-in).
     """
-    found = db.session.execute(
+    found = db.session.connection().execute(  # plain rows: no ORM layer needed
         _checkin_read(), {"session_id": session_id, "user_id": user.id}
     ).first()
     if found is None:
