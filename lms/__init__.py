@@ -38,6 +38,8 @@ def create_app(test_config: dict | None = None) -> Flask:
         hops = int(app.config["PROXY_HOPS"])
         app.wsgi_app = ProxyFix(app.wsgi_app, x_for=hops, x_proto=hops, x_host=hops)
 
+    import lms.ratelimit  # noqa: F401  (registers the lms-memory:// storage)
+
     db.init_app(app)
     migrate.init_app(app, db, directory=str(ROOT / "migrations"))
     csrf.init_app(app)
@@ -77,7 +79,8 @@ def _finish_config(app: Flask) -> None:
     if config["REDIS_URL"]:
         config["RATELIMIT_STORAGE_URI"] = config["REDIS_URL"]
     else:
-        config.setdefault("RATELIMIT_STORAGE_URI", "memory://")
+        # Per-process counters (as memory:// would), without memory://'s timer thread.
+        config.setdefault("RATELIMIT_STORAGE_URI", "lms-memory://")
     config["STORAGE_DIR"] = config["STORAGE_DIR"] or os.path.join(app.instance_path, "storage")
 
     if production:
@@ -119,7 +122,7 @@ def _select_locale() -> str:
 
 def _init_login(app: Flask) -> None:
     from flask_babel import lazy_gettext as _l
-    from sqlalchemy import select
+    from sqlalchemy import bindparam, select
 
     from lms.auth.models import User
 
@@ -129,10 +132,13 @@ def _init_login(app: Flask) -> None:
     login_manager.login_message_category = "info"
     login_manager.session_protection = "basic"
 
+    # Built once: every request runs it, and building a statement costs more than running it.
+    by_token = select(User).where(User.session_token == bindparam("token"), User.active)
+
     @login_manager.user_loader
     def load_user(token: str):
         # The cookie holds the session token, not the id: a rotated token logs the cookie out.
-        return db.session.scalar(select(User).where(User.session_token == token, User.active))
+        return db.session.scalar(by_token, {"token": token})
 
     @app.context_processor
     def _lang():

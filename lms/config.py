@@ -19,6 +19,9 @@ REMEMBER_COOKIE_HTTPONLY = True
 REMEMBER_COOKIE_SAMESITE = "Lax"
 REMEMBER_COOKIE_DURATION = timedelta(days=14)
 PERMANENT_SESSION_LIFETIME = timedelta(hours=12)
+# Write the cookie only when the session changes (freshness.py refreshes "seen_at" once a
+# minute, which also slides the cookie's expiry), not re-sign it on every request.
+SESSION_REFRESH_EACH_REQUEST = False
 SESSION_MAX_HOURS = 12  # absolute: sign in again after this, whatever the activity
 SESSION_IDLE_MINUTES = 120  # idle: a session unused this long ends
 FRESH_MINUTES = 10  # role changes and revocations need a password given this recently

@@ -1,7 +1,6 @@
 """Blueprints, template helpers and the headers every response carries."""
 
-from flask import Flask, Response
-from flask_login import current_user
+from flask import Flask, Response, session
 
 from lms.core import formatting
 
@@ -62,7 +61,10 @@ def _security_headers(response: Response) -> Response:
     headers.setdefault("X-Frame-Options", "DENY")
     if current_app.config["ENV"] == "production":
         headers.setdefault("Strict-Transport-Security", "max-age=31536000; includeSubDomains")
-    if current_user and current_user.is_authenticated:
+    if "_user_id" in session:
         # Signed-in pages hold personal data: never keep them in a shared cache or the back button.
+        # Decided from the session (set by login_user, also for a cookie whose user no longer
+        # loads: stricter, never looser), not current_user.is_authenticated, which after the
+        # view's commit would reload the expired user row: one more SELECT on every request.
         headers["Cache-Control"] = "no-store"
     return response

@@ -16,10 +16,16 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import and_, func, select, update
+from sqlalchemy import and_, func, select
 from sqlalchemy.orm import joinedload
 from werkzeug.exceptions import NotFound
 
+from lms.attendance.checkin_sql import (  # load_for_checkin: the view's entry point
+    EnrolmentRow,
+    SessionView,
+    load_for_checkin,  # noqa: F401
+    write_statements,
+)
 from lms.attendance.clock import (
     AttendanceSettings,
     attendance_settings,
@@ -29,16 +35,11 @@ from lms.attendance.clock import (
 )
 from lms.attendance.models import ATTENDED, Attendance
 from lms.attendance.services import (
-    attendances,
-    dialect_insert,
-    enrollments,
     require_marker,
-    sessions_table,
 )
 from lms.auth.models import User
 from lms.classes.models import ClassSession
 from lms.core.labels import ATTENDANCE_STATUS_LABELS
-from lms.core.models import AuditLog
 from lms.core.types import utcnow
 from lms.enrollment.models import Enrollment
 from lms.errors import DomainError
@@ -51,7 +52,7 @@ CODE_DIGITS = 6
 class AlreadyCheckedIn(Exception):
     """A concurrent request of the same trainee won the insert: roll back, answer "already"."""
 
-    def __init__(self, session: ClassSession, status: str):
+    def __init__(self, session: ClassSession | SessionView, status: str):
         super().__init__("already checked in")
         self.session = session
         self.status = status
@@ -59,7 +60,7 @@ class AlreadyCheckedIn(Exception):
 
 @dataclass(frozen=True)
 class CheckinResult:
-    session: ClassSession
+    session: ClassSession | SessionView
     status: str  # present or late
     already: bool
 
@@ -124,7 +125,7 @@ def count_checked_in(session_id: int) -> int:
 
 
 def _window_error(
-    session: ClassSession, now: datetime, settings: AttendanceSettings
+    session: ClassSession | SessionView, now: datetime, settings: AttendanceSettings
 ) -> DomainError | None:
     klass = session.klass
     if session.is_cancelled or klass.is_cancelled:
@@ -142,7 +143,9 @@ def _window_error(
     return None
 
 
-def _other_session_with_code(session: ClassSession, code: str, now: datetime) -> bool:
+def _other_session_with_code(
+    session: ClassSession | SessionView, code: str, now: datetime
+) -> bool:
     """Only on the failure path: does the code belong to another session running today?"""
     secrets_today = db.session.scalars(
         select(ClassSession.checkin_secret).where(
@@ -165,17 +168,9 @@ def load_session(session_id: int) -> ClassSession:
     return session
 
 
-def check_in(
-    user: User, session: ClassSession, raw_code: str | None, *, now: datetime | None = None
-) -> CheckinResult:
-    """A trainee checks in with the code on the screen: present, or late after the delay."""
-    now = now or local_now()
-    code = clean_code(raw_code)
-    settings = attendance_settings()
-    error = _window_error(session, now, settings)
-    if error is not None:
-        raise error
-    row = db.session.execute(
+def _enrolment_row(session: ClassSession, user: User) -> EnrolmentRow | None:
+    """The trainee's enrolment in the session's class and any mark already there: one statement."""
+    return db.session.execute(
         select(Enrollment.id, Enrollment.status, Enrollment.enrolled_on, Attendance.status)
         .outerjoin(
             Attendance,
@@ -183,6 +178,31 @@ def check_in(
         )
         .where(Enrollment.class_id == session.class_id, Enrollment.user_id == user.id)
     ).first()
+
+
+def check_in(
+    user: User,
+    session: ClassSession | SessionView,
+    raw_code: str | None,
+    *,
+    now: datetime | None = None,
+    preloaded: tuple[AttendanceSettings, EnrolmentRow | None] | None = None,
+) -> CheckinResult:
+    """A trainee checks in with the code on the screen: present, or late after the delay.
+
+    `preloaded` is the (settings, enrolment row) pair load_for_checkin read with the session.
+    """
+    now = now or local_now()
+    code = clean_code(raw_code)
+    if preloaded is None:
+        settings, row = attendance_settings(), None
+    else:
+        settings, row = preloaded
+    error = _window_error(session, now, settings)
+    if error is not None:
+        raise error
+    if preloaded is None:
+        row = _enrolment_row(session, user)
     if row is None or row[1] != "enrolled" or (row[2] is not None and row[2] > session.on_date):
         raise DomainError(_l("You are not enrolled in this class, so you cannot check in to it."))
     enrollment_id, marked = row[0], row[3]
@@ -205,33 +225,25 @@ def check_in(
     status = "late" if now > late_after else "present"
     stamp = utcnow()
     # Lock order as in write_marks (session row first): no deadlock with a roster save.
-    db.session.execute(
-        update(sessions_table)
-        .where(sessions_table.c.id == session.id)
-        .values(marked_count=sessions_table.c.marked_count + 1)
-    )
-    inserted = db.session.execute(
-        dialect_insert(attendances)
-        .values(session_id=session.id, enrollment_id=enrollment_id, status=status, note="",
-                method="checkin", marked_by_id=user.id, marked_at=stamp)
-        .on_conflict_do_nothing(index_elements=["session_id", "enrollment_id"])
-        .returning(attendances.c.id)
+    statements = write_statements(db.session.get_bind().dialect.name)
+    # Core statements on the session's own connection: same transaction, no ORM layer.
+    connection = db.session.connection()
+    connection.execute(statements.count_session, {"session_id": session.id})
+    inserted = connection.execute(
+        statements.insert_mark,
+        {"session_id": session.id, "enrollment_id": enrollment_id, "status": status,
+         "marked_by_id": user.id, "marked_at": stamp},
     ).first()
     if inserted is None:
         raise AlreadyCheckedIn(session, status)
-    db.session.execute(
-        update(enrollments)
-        .where(enrollments.c.id == enrollment_id)
-        .values(attended_count=enrollments.c.attended_count + 1)
+    connection.execute(statements.count_enrolment, {"enrollment_id": enrollment_id})
+    connection.execute(
+        statements.audit,
+        {"at": stamp, "actor_id": user.id, "object_id": enrollment_id,
+         "session_id": session.id, "new_value": status},
     )
-    db.session.execute(
-        AuditLog.__table__.insert().values(
-            at=stamp, actor_id=user.id, action="attendance", object_type="enrollments",
-            object_id=enrollment_id, session_id=session.id, old_value=None, new_value=status,
-            method="checkin",
-        )
-    )
-    db.session.expire(session, ["marked_count"])
+    if isinstance(session, ClassSession):  # an ORM row in this session: its count moved
+        db.session.expire(session, ["marked_count"])
     return CheckinResult(session, status, already=False)
 
 

@@ -11,6 +11,7 @@ from flask import (
     request,
     url_for,
 )
+from flask_babel import get_locale
 from flask_babel import gettext as _
 from flask_login import current_user
 from sqlalchemy import select
@@ -107,9 +108,34 @@ def _failed(response) -> bool:
     return response.status_code == 422
 
 
+_DONE_PAGES: dict[tuple, str] = {}
+_DONE_PAGES_MAX = 512
+
+
+def _done_page(session, status: str, *, already: bool) -> str:
+    """The answer page, rendered once per distinct content and reused (hundreds of trainees
+    of one session get the same page). The key holds every value the template prints, so a
+    changed title, time or room renders anew: never stale. Nothing personal is on the page."""
+    key = (
+        session.id, session.class_id, session.klass.title, session.on_date, session.starts_at,
+        session.ends_at, session.topic, session.room, status, already, str(get_locale()),
+    )
+    page = _DONE_PAGES.get(key)
+    if page is None:
+        page = render_template(
+            "attendance/checkin_done.html", session=session, status=status, already=already
+        )
+        if len(_DONE_PAGES) >= _DONE_PAGES_MAX:
+            _DONE_PAGES.clear()
+        _DONE_PAGES[key] = page
+    return page
+
+
 def _submit(session_id: int | None):
     """One check-in; the answer page is small and static (no QR, no PDF on this path)."""
-    form = CheckinForm()
+    # CSRFProtect has already checked this POST's token (before_request, every POST of the
+    # app); the form checking it a second time only cost time on the hottest path.
+    form = CheckinForm(meta={"csrf": False})
     if not form.validate_on_submit():
         return render_template("attendance/checkin.html", form=form, session=None), 422
     user = _user()
@@ -118,15 +144,17 @@ def _submit(session_id: int | None):
     try:
         if session_id is None:
             session = service.find_session_by_code(user, form.code.data, now)
+            result = service.check_in(user, session, form.code.data, now=now)
         else:
-            session = service.load_session(session_id)
-        result = service.check_in(user, session, form.code.data, now=now)
+            # The QR path, the hot one: session, settings, enrolment and mark in one read.
+            session, settings, row = service.load_for_checkin(session_id, user)
+            result = service.check_in(
+                user, session, form.code.data, now=now, preloaded=(settings, row)
+            )
     except service.AlreadyCheckedIn as already:
+        page = _done_page(already.session, already.status, already=True)
         db.session.rollback()
-        return render_template(
-            "attendance/checkin_done.html", session=already.session, status=already.status,
-            already=True,
-        )
+        return page
     except DomainError as error:
         db.session.rollback()
         return render_template(
@@ -134,11 +162,9 @@ def _submit(session_id: int | None):
         ), 422
     # Rendered before the commit: the commit expires the loaded rows, and reloading them
     # only to print a title would double this hot path's statements.
-    page = render_template(
-        "attendance/checkin_done.html", session=result.session, status=result.status,
-        already=result.already,
-    )
-    db.session.commit()
+    page = _done_page(result.session, result.status, already=result.already)
+    if not result.already:  # a repeat wrote nothing: the request's teardown ends the read
+        db.session.commit()
     return page
 
 
