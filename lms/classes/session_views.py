@@ -57,6 +57,16 @@ def _warn_conflicts(klass: Class) -> None:
         )
 
 
+def _session_data(form: SessionForm) -> sessions.SessionData:
+    return sessions.SessionData(
+        on_date=form.on_date.data,
+        starts_at=form.starts_at.data,
+        ends_at=form.ends_at.data,
+        topic=form.topic.data or "",
+        room=form.room.data or "",
+    )
+
+
 @bp.get("/classes/<int:class_id>/manage")
 @access("director")
 def class_manage(class_id: int):
@@ -69,13 +79,7 @@ def session_add(class_id: int):
     klass = _load(class_id)
     form = SessionForm()
     if form.validate_on_submit():
-        data = sessions.SessionData(
-            on_date=form.on_date.data,
-            starts_at=form.starts_at.data,
-            ends_at=form.ends_at.data,
-            topic=form.topic.data or "",
-            room=form.room.data or "",
-        )
+        data = _session_data(form)
         try:
             sessions.add_session(klass, data, actor=current_user._get_current_object())
         except DomainError as error:
@@ -125,13 +129,7 @@ def session_edit(session_id: int):
     session = db.get_or_404(ClassSession, session_id)
     form = SessionForm(obj=session)
     if form.validate_on_submit():
-        data = sessions.SessionData(
-            on_date=form.on_date.data,
-            starts_at=form.starts_at.data,
-            ends_at=form.ends_at.data,
-            topic=form.topic.data or "",
-            room=form.room.data or "",
-        )
+        data = _session_data(form)
         try:
             sessions.update_session(session, data, actor=current_user._get_current_object())
         except DomainError as error:
