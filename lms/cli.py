@@ -129,3 +129,12 @@ def restore_command(path, force):
     except RestoreRefused as error:
         raise click.ClickException(str(error)) from None
     click.echo(f"restored from {path}")
+
+
+@lms_cli.command("jobs-cleanup")
+def jobs_cleanup_command():
+    """Mark dead background jobs failed; delete finished jobs (and files) past retention."""
+    from lms.core.jobs import cleanup_jobs
+
+    deleted = cleanup_jobs()
+    click.echo(f"{deleted} old jobs deleted")

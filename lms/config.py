@@ -12,6 +12,13 @@ LANGUAGES = ("vi", "en")
 PROXY_HOPS = 0  # proxies in front (load balancer): trust their X-Forwarded-* headers
 STORAGE_DIR = ""  # generated files; empty: instance/storage
 
+# Background jobs (lms.core.jobs): a running job stamps a heartbeat; one silent for
+# JOB_STALE_SECONDS belongs to a dead process and is marked failed. Results are kept this long.
+JOB_HEARTBEAT_SECONDS = 10
+JOB_STALE_SECONDS = 120
+JOB_QUEUED_TIMEOUT_SECONDS = 3600  # the RQ job timeout: never picked up by then, never will be
+JOB_RETENTION_DAYS = 7
+
 # Sessions: signed cookies, so several app instances can serve the same users.
 SESSION_COOKIE_HTTPONLY = True
 SESSION_COOKIE_SAMESITE = "Lax"

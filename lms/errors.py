@@ -24,6 +24,7 @@ ERROR_TITLES = {
     413: _l("File too large"),
     429: _l("Too many attempts"),
     500: _l("Something went wrong"),
+    503: _l("The system is busy"),
 }
 ERROR_HINTS = {
     400: _l("The request could not be understood. Reload the page and try again."),
@@ -33,6 +34,10 @@ ERROR_HINTS = {
     413: _l("The file is larger than the allowed size."),
     429: _l("Too many attempts in a short time. Wait a minute and try again."),
     500: _l("The server failed to handle the request. Nothing was saved; please try again."),
+    503: _l(
+        "The system is busy with other changes at this moment. Nothing was saved: "
+        "please try again."
+    ),
 }
 
 
@@ -51,7 +56,13 @@ def register_error_handlers(app: Flask) -> None:
         return render(code)
 
     def handle_unexpected(error: Exception):
+        from lms.core.retry import BusyError, is_retryable
+
         db.session.rollback()
+        if isinstance(error, BusyError) or is_retryable(error):
+            # A collision or a lock that outlasted the retries: nothing is wrong, try again.
+            app.logger.warning("database busy: %s", error)
+            return render(503)
         app.logger.exception("unhandled error")
         return render(500)
 

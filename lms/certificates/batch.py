@@ -15,7 +15,8 @@ from lms.certificates.models import Certificate
 from lms.certificates.render import ensure_pdf, file_name, render_certificates
 from lms.certificates.services import issue_certificates, pending_enrollments
 from lms.classes.models import Class
-from lms.core.jobs import JobContext, commit_with_retries, job_kind
+from lms.core.jobs import JobContext, job_kind
+from lms.core.retry import run_with_retries
 from lms.enrollment.models import Enrollment
 from lms.errors import DomainError
 from lms.extensions import db
@@ -83,7 +84,7 @@ def issue_all(ctx: JobContext) -> None:
                 enrollments, actor=ctx.actor, base_url=base_url, skip_issued=True
             )
 
-        commit_with_retries(work)
+        run_with_retries(work)
         done += len(chunk)
         ctx.progress(done)
 

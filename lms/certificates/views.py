@@ -31,9 +31,10 @@ from lms.certificates.models import Certificate
 from lms.certificates.render import ensure_pdf, file_name
 from lms.classes.models import Class
 from lms.core.forms import ActionForm
-from lms.core.jobs import commit_with_retries, start_job
+from lms.core.jobs import check_job, restart_job, start_job
 from lms.core.labels import JOB_KIND_LABELS
 from lms.core.models import Job
+from lms.core.retry import run_with_retries
 from lms.enrollment.models import Enrollment
 from lms.errors import DomainError
 from lms.extensions import db, limiter
@@ -93,7 +94,7 @@ def issue_one(class_id: int, enrollment_id: int):
         abort(404)
     if ActionForm().validate_on_submit():
         try:
-            cert = commit_with_retries(
+            cert = run_with_retries(
                 lambda: services.issue_certificate(
                     db.session.get(Enrollment, enrollment_id),
                     actor=_actor(),
@@ -184,7 +185,7 @@ def reissue(cert_id: int):
     if not form.validate_on_submit():
         return redirect(url_for("certificates.detail", cert_id=cert_id))
     try:
-        new = commit_with_retries(
+        new = run_with_retries(
             lambda: services.reissue_certificate(
                 db.session.get(Certificate, cert_id),
                 actor=_actor(),
@@ -218,7 +219,7 @@ def _own_job(job_id: str) -> Job:
     job = db.session.get(Job, job_id)
     if job is None or job.created_by_id != current_user.id:
         abort(404)
-    return job
+    return check_job(job)  # a job whose process died shows as failed, with a retry button
 
 
 @bp.get("/jobs/<job_id>")
@@ -230,7 +231,23 @@ def job(job_id: str):
         job=job,
         label=JOB_KIND_LABELS.get(job.kind, job.kind),
         class_id=(job.params or {}).get("class_id"),
+        form=ActionForm(),
     )
+
+
+@bp.post("/jobs/<job_id>/retry")
+@access(SIGNED_IN)
+def job_retry(job_id: str):
+    job = _own_job(job_id)
+    if not ActionForm().validate_on_submit():
+        return redirect(url_for("certificates.job", job_id=job.id))
+    try:
+        new = restart_job(job, actor=_actor())
+    except DomainError as error:
+        db.session.rollback()
+        flash(error.message, "error")
+        return redirect(url_for("certificates.job", job_id=job.id))
+    return redirect(url_for("certificates.job", job_id=new.id))
 
 
 @bp.get("/jobs/<job_id>/status")

@@ -11,22 +11,33 @@ started from the project directory with the same LMS_* environment runs the same
 The worker builds its own app (lms.create_app()) when it has none. Progress is written to the
 Job row and committed as the work goes; a finished file goes to STORAGE_DIR/jobs/<id>/ and its
 path is kept on the Job, for the job's creator to download.
+
+Faults: a job that raises is marked failed with its message (its open transaction rolled back).
+A process killed mid-job cannot say so; while a job runs, a heartbeat thread stamps
+Job.heartbeat_at every JOB_HEARTBEAT_SECONDS, and a "running" job whose heartbeat is older than
+JOB_STALE_SECONDS is marked failed (fail_stale_jobs) the next time anyone looks at it or starts a
+job. A failed job can be started again (restart_job). Finished jobs and their files are deleted
+after JOB_RETENTION_DAYS (cleanup_jobs, on every start_job and `flask lms jobs-cleanup`).
 """
 
 from __future__ import annotations
 
+import shutil
 import threading
 import time
 import uuid
 from collections.abc import Callable
+from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Any
 
 from flask import Flask, current_app, has_app_context
-from sqlalchemy.exc import DBAPIError
+from flask_babel import lazy_gettext as _l
+from sqlalchemy import delete, or_, select, update
 
 from lms.core.models import Job
 from lms.core.types import utcnow
+from lms.errors import DomainError
 from lms.extensions import db
 
 JobWork = Callable[["JobContext"], None]
@@ -64,11 +75,12 @@ class JobContext:
     def progress(self, done: int) -> None:
         """Record progress and commit it with the work done so far (small steps)."""
         self.job.progress = max(0, min(done, self.job.total or done))
+        self.job.heartbeat_at = utcnow()
         db.session.commit()
 
     def result_file(self, name: str) -> Path:
         """Where to write the result; recorded on the Job when the work returns."""
-        folder = Path(current_app.config["STORAGE_DIR"]) / "jobs" / self.job.id
+        folder = _job_folder(self.job.id)
         folder.mkdir(parents=True, exist_ok=True)
         self.job.result_name = name
         self.job.result_path = str(folder / "result")
@@ -79,6 +91,7 @@ def start_job(kind: str, params: dict, *, actor) -> Job:
     """Create a job and start it. Commits: the worker must see the Job row."""
     if kind not in _KINDS:
         raise ValueError(f"unknown job kind {kind!r}")
+    cleanup_jobs()
     job = Job(
         id=str(uuid.uuid4()),
         kind=kind,
@@ -132,17 +145,25 @@ def _run(job_id: str) -> None:
     if job is None or job.status not in ("queued",):
         return
     job.status = "running"
+    job.heartbeat_at = utcnow()
     db.session.commit()
+    heartbeat = _Heartbeat(job_id, current_app.config["JOB_HEARTBEAT_SECONDS"])
     try:
         _KINDS[job.kind](JobContext(job))
     except Exception as error:  # the job fails, the worker and the app keep going
+        heartbeat.stop()
         db.session.rollback()
         current_app.logger.exception("job %s (%s) failed", job_id, job.kind)
         job = db.session.get(Job, job_id)
         job.status = "failed"
         message = getattr(error, "message", None)
-        job.error = str(message) if message is not None else "internal error"
+        job.error = str(message) if message is not None else str(_l("Internal error."))
         job.finished_at = utcnow()
+        db.session.commit()
+        return
+    heartbeat.stop()
+    db.session.refresh(job)
+    if job.status != "running":  # declared dead meanwhile (a very long stall): leave it failed
         db.session.commit()
         return
     job.status = "done"
@@ -151,32 +172,123 @@ def _run(job_id: str) -> None:
     db.session.commit()
 
 
+class _Heartbeat:
+    """Stamps Job.heartbeat_at every few seconds from a thread, on its own connection, while
+    the job's work runs (a long PDF chunk commits nothing for a while but is alive)."""
+
+    def __init__(self, job_id: str, every: float):
+        self.job_id = job_id
+        self.engine = db.engine
+        self.every = every
+        self.stopped = threading.Event()
+        self.thread = threading.Thread(target=self._beat, name="job-heartbeat", daemon=True)
+        self.thread.start()
+
+    def _beat(self) -> None:
+        while not self.stopped.wait(self.every):
+            try:
+                with self.engine.begin() as connection:
+                    connection.execute(
+                        update(Job)
+                        .where(Job.id == self.job_id, Job.status == "running")
+                        .values(heartbeat_at=utcnow())
+                    )
+            except Exception:  # noqa: S112  (a missed beat is harmless; the next one retries)
+                continue
+
+    def stop(self) -> None:
+        self.stopped.set()
+        self.thread.join(10)
+
+
+def _stale_condition(now: datetime):
+    config = current_app.config
+    beat_cutoff = now - timedelta(seconds=config["JOB_STALE_SECONDS"])
+    queue_cutoff = now - timedelta(seconds=config["JOB_QUEUED_TIMEOUT_SECONDS"])
+    return or_(
+        (Job.status == "running")
+        & (or_(Job.heartbeat_at < beat_cutoff, Job.heartbeat_at.is_(None))),
+        (Job.status == "queued") & (Job.created_at < queue_cutoff),
+    )
+
+
+STALE_MESSAGE = _l(
+    "The job was interrupted (the server stopped while it ran). "
+    "What it finished is kept; start it again to do the rest."
+)
+
+
+def fail_stale_jobs(now: datetime | None = None, *, job_id: str | None = None) -> int:
+    """Mark failed the jobs whose process died: "running" with no heartbeat for
+    JOB_STALE_SECONDS, or "queued" and never picked up for JOB_QUEUED_TIMEOUT_SECONDS.
+    Commits. Returns how many."""
+    now = now or utcnow()
+    statement = (
+        update(Job)
+        .where(_stale_condition(now))
+        .values(status="failed", error=str(STALE_MESSAGE), finished_at=now)
+    )
+    if job_id is not None:
+        statement = statement.where(Job.id == job_id)
+    count = db.session.execute(statement).rowcount or 0
+    db.session.commit()
+    return count
+
+
+def check_job(job: Job) -> Job:
+    """The job as it is now: a dead "running" job found stale is marked failed first.
+    Reads only, unless the job is stale (the status page polls this)."""
+    if job.status in ("queued", "running"):
+        stale = db.session.scalar(
+            select(Job.id).where(Job.id == job.id, _stale_condition(utcnow()))
+        )
+        if stale is not None:
+            fail_stale_jobs(job_id=job.id)
+            db.session.refresh(job)
+    return job
+
+
+def restart_job(job: Job, *, actor) -> Job:
+    """Start a failed job again with the same parameters (the batch kinds are resumable:
+    issuing skips what is issued). Commits."""
+    if job.status != "failed":
+        raise DomainError(_l("Only a failed job can be started again."))
+    return start_job(job.kind, dict(job.params or {}), actor=actor)
+
+
+def _job_folder(job_id: str) -> Path:
+    return Path(current_app.config["STORAGE_DIR"]) / "jobs" / job_id
+
+
+def cleanup_jobs(now: datetime | None = None) -> int:
+    """Bounded retention: fail the stale jobs, then delete the finished jobs older than
+    JOB_RETENTION_DAYS with their files, and job folders that no job owns any more. Commits.
+    Returns how many jobs were deleted."""
+    now = now or utcnow()
+    fail_stale_jobs(now)
+    cutoff = now - timedelta(days=current_app.config["JOB_RETENTION_DAYS"])
+    old = db.session.scalars(
+        select(Job.id).where(Job.status.in_(("done", "failed")), Job.finished_at < cutoff)
+    ).all()
+    for job_id in old:
+        shutil.rmtree(_job_folder(job_id), ignore_errors=True)
+    if old:
+        db.session.execute(delete(Job).where(Job.id.in_(old)))
+        db.session.commit()
+    root = Path(current_app.config["STORAGE_DIR"]) / "jobs"
+    if root.is_dir():
+        folders = [f for f in root.iterdir() if f.is_dir()]
+        known = set(db.session.scalars(select(Job.id).where(Job.id.in_([f.name for f in folders]))))
+        for folder in folders:
+            modified = datetime.fromtimestamp(folder.stat().st_mtime, tz=now.tzinfo)
+            if folder.name not in known and modified < cutoff:
+                shutil.rmtree(folder, ignore_errors=True)
+    return len(old)
+
+
 def wait_for_jobs(timeout: float = 60) -> None:
     """Join the worker threads of this process (tests; a clean shutdown)."""
     deadline = time.monotonic() + timeout
     while _threads:
         thread = _threads.pop()
         thread.join(max(0.0, deadline - time.monotonic()))
-
-
-def _retryable(error: DBAPIError) -> bool:
-    code = getattr(error.orig, "sqlstate", None) or getattr(error.orig, "pgcode", None)
-    if code in ("40001", "40P01"):  # serialization failure, deadlock detected
-        return True
-    return "database is locked" in str(error.orig)
-
-
-def commit_with_retries(work: Callable[[], Any], *, attempts: int = 4) -> Any:
-    """Run work() and commit; on a serialization failure or a deadlock, roll back and run it
-    again (a bounded number of times). For the callers that own the commit: views and jobs."""
-    for attempt in range(attempts):
-        try:
-            result = work()
-            db.session.commit()
-            return result
-        except DBAPIError as error:
-            db.session.rollback()
-            if attempt == attempts - 1 or not _retryable(error):
-                raise
-            time.sleep(0.02 * 2**attempt)
-    raise AssertionError("unreachable")

@@ -80,3 +80,6 @@ class Job(db.Model):
     created_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"), index=True)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     finished_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    # Written every few seconds by the process running the job: a "running" job whose
+    # heartbeat stopped belongs to a process that died (lms.core.jobs.fail_stale_jobs).
+    heartbeat_at: Mapped[datetime | None] = mapped_column(UTCDateTime)

@@ -5,7 +5,6 @@ The roster, its exports and the sign-in sheet are in lms/enrollment/roster_views
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from datetime import timedelta
 
 from flask import (
@@ -22,7 +21,7 @@ from flask import (
 from flask_babel import gettext as _
 from flask_login import current_user
 from sqlalchemy import select
-from sqlalchemy.exc import DBAPIError, IntegrityError
+from sqlalchemy.exc import IntegrityError
 from wtforms.fields.choices import SelectChoice
 
 from lms.access import PUBLIC, SIGNED_IN, access
@@ -32,6 +31,7 @@ from lms.classes.services import local_today
 from lms.core.formatting import local_zone
 from lms.core.forms import ActionForm
 from lms.core.labels import CLASS_STATUS_LABELS, ENROLLMENT_STATUS_LABELS
+from lms.core.retry import run_with_retries
 from lms.core.tabular import TableError
 from lms.core.text import fold
 from lms.core.types import utcnow
@@ -43,7 +43,6 @@ from lms.extensions import db
 from lms.units.models import Unit
 
 bp = Blueprint("enrollment", __name__)
-RETRYABLE = ("40001", "40P01")  # PostgreSQL serialization failure, deadlock
 
 
 @bp.context_processor
@@ -58,22 +57,6 @@ def _actor() -> User:
     return current_user._get_current_object()
 
 
-def commit_retrying(work: Callable[[], object], attempts: int = 3):
-    """Run work() and commit; on a PostgreSQL deadlock or serialization failure, roll back
-    and run it again (a bounded number of times). DomainError passes through."""
-    for attempt in range(attempts):
-        try:
-            result = work()
-            db.session.commit()
-            return result
-        except DBAPIError as error:
-            db.session.rollback()
-            code = getattr(error.orig, "sqlstate", None) or getattr(error.orig, "pgcode", None)
-            if code not in RETRYABLE or attempt == attempts - 1:
-                raise
-    return None  # not reached
-
-
 # --- self-enrolment -------------------------------------------------------------------------
 
 
@@ -84,7 +67,7 @@ def enrol(class_id: int):
     if klass.enrolment_mode != "open" or not ActionForm().validate_on_submit():
         abort(404 if klass.enrolment_mode != "open" else 400)
     try:
-        enrollment = commit_retrying(lambda: services.enrol_self(klass, actor=_actor()))
+        enrollment = run_with_retries(lambda: services.enrol_self(klass, actor=_actor()))
     except DomainError as error:
         db.session.rollback()
         flash(str(error.message), "error")
@@ -110,7 +93,7 @@ def withdraw(class_id: int):
     if enrollment is None or not ActionForm().validate_on_submit():
         abort(404)
     try:
-        commit_retrying(lambda: services.withdraw(enrollment, actor=_actor()))
+        run_with_retries(lambda: services.withdraw(enrollment, actor=_actor()))
     except DomainError as error:
         db.session.rollback()
         flash(str(error.message), "error")
@@ -125,7 +108,7 @@ def director_withdraw(enrollment_id: int):
     enrollment = db.get_or_404(Enrollment, enrollment_id)
     if ActionForm().validate_on_submit():
         try:
-            commit_retrying(lambda: services.withdraw(enrollment, actor=_actor()))
+            run_with_retries(lambda: services.withdraw(enrollment, actor=_actor()))
         except DomainError as error:
             db.session.rollback()
             flash(str(error.message), "error")

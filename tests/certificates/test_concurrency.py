@@ -10,7 +10,7 @@ from sqlalchemy import select
 from lms.auth.models import User
 from lms.certificates.models import Certificate
 from lms.certificates.services import issue_certificate
-from lms.core.jobs import commit_with_retries
+from lms.core.retry import run_with_retries
 from lms.enrollment.models import Enrollment
 from lms.errors import DomainError
 from lms.extensions import db
@@ -27,7 +27,7 @@ def _race(app, jobs):
         with app.app_context():
             try:
                 barrier.wait(10)
-                cert = commit_with_retries(
+                cert = run_with_retries(
                     lambda: issue_certificate(
                         db.session.get(Enrollment, enrollment_id),
                         actor=db.session.get(User, director_id),

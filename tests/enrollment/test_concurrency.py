@@ -5,9 +5,9 @@ import threading
 from sqlalchemy import func, select
 
 from lms.classes.models import Class
+from lms.core.retry import run_with_retries
 from lms.enrollment import services
 from lms.enrollment.models import Enrollment
-from lms.enrollment.views import commit_retrying
 from lms.extensions import db
 
 
@@ -30,7 +30,7 @@ def test_fifty_enrolments_at_once_fill_thirty_seats_and_waitlist_twenty(app, mak
                     user = db.session.get(User, user_id)
                     return services.enrol_self(db.session.get(Class, class_id), actor=user)
 
-                commit_retrying(work, attempts=5)
+                run_with_retries(work, attempts=5)
             except Exception as error:  # reported below, with the thread's own traceback lost
                 errors.append(repr(error))
             finally:
