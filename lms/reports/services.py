@@ -10,6 +10,7 @@ from sqlalchemy.orm import selectinload
 
 from lms.auth.models import User
 from lms.classes.models import Program
+from lms.core.snapshot import read_from_one_snapshot
 from lms.core.tabular import RowError, TableError, read_table
 from lms.core.types import utcnow
 from lms.errors import DomainError
@@ -38,6 +39,7 @@ def year_report(
     """The plan-versus-actual report of a year (to `as_of` when given)."""
     _require_director(actor)
     check_year(year)
+    read_from_one_snapshot()  # its many queries must agree with each other
     return compute_report(year, as_of=as_of, months_only=months_only)
 
 
