@@ -1,0 +1,118 @@
+"""Every endpoint, as seven personas: the answer is the one lms.authz.MATRIX says.
+
+allowed (the view ran), 404 (an object the persona may not see: no existence oracle), 403 (a
+role the endpoint does not admit) or the sign-in page (anonymous). A POST that is refused
+changes no row of any table. An endpoint missing from the matrix fails the first test: new
+endpoints must be classified.
+"""
+
+from __future__ import annotations
+
+import pytest
+
+from lms import create_app
+from lms.authz import (
+    ANY,
+    CAPABILITY_URL,
+    CLASS_STAFF,
+    CLASS_VISIBLE,
+    MATRIX,
+    OPEN_CLASS,
+    OWN_CERTIFICATE,
+    OWN_ENROLMENT,
+    OWN_JOB,
+    PUBLIC,
+    SCOPES,
+    SELF,
+    SIGNED_IN,
+)
+from lms.core.jobs import wait_for_jobs
+from tests.security.conftest import PERSONAS, ROLES, changed_tables, snapshot
+
+ALLOWED, NOT_FOUND, FORBIDDEN, SIGN_IN = "allowed", "404", "403", "sign-in"
+EVERYONE = frozenset(PERSONAS)
+
+# Among the personas whose role the matrix admits, those the scope lets reach the world's
+# objects (class A, the trainee's enrolment and certificate, the director's job).
+SCOPE_ALLOWS = {
+    ANY: EVERYONE,
+    SELF: EVERYONE,
+    CAPABILITY_URL: EVERYONE,
+    OWN_ENROLMENT: {"trainee"},
+    OWN_CERTIFICATE: {"trainee", "director"},
+    OWN_JOB: {"director"},
+    CLASS_STAFF: {"instructor", "director"},
+    CLASS_VISIBLE: {"trainee", "instructor", "director"},
+    OPEN_CLASS: set(),  # class A is enrolled by assignment: self-enrolment finds no class
+}
+
+
+def _endpoints() -> list[tuple[str, str]]:
+    app = create_app({"TESTING": True, "SECRET_KEY": "x" * 40, "DATABASE_URL": "sqlite://"})
+    pairs = set()
+    for rule in app.url_map.iter_rules():
+        for method in ("GET", "POST"):
+            if method in rule.methods and rule.endpoint != "static":
+                pairs.add((rule.endpoint, method))
+    return sorted(pairs)
+
+
+def expected(endpoint: str, persona: str) -> str:
+    rule = MATRIX[endpoint]
+    if PUBLIC not in rule.who:
+        if persona == "anonymous":
+            return SIGN_IN
+        if SIGNED_IN not in rule.who and not ROLES[persona] & rule.who:
+            return FORBIDDEN
+    return ALLOWED if persona in SCOPE_ALLOWS[rule.scope] else NOT_FOUND
+
+
+def outcome(response) -> str:
+    response.close()  # a streamed file (send_file) holds its file open until closed
+    assert response.status_code < 500, response.status_code
+    if response.status_code == 404:
+        return NOT_FOUND
+    if response.status_code == 403:
+        return FORBIDDEN
+    location = response.headers.get("Location", "")
+    if response.status_code == 302 and location.startswith("/login?next="):
+        return SIGN_IN
+    return ALLOWED
+
+
+def test_every_endpoint_is_classified_in_the_matrix(app):
+    endpoints = {rule.endpoint for rule in app.url_map.iter_rules()}
+    assert sorted(endpoints - set(MATRIX)) == [], "classify these endpoints in lms/authz.py"
+    assert sorted(set(MATRIX) - endpoints) == [], "the matrix names endpoints that do not exist"
+    assert {rule.scope for rule in MATRIX.values()} <= set(SCOPES)
+    assert set(SCOPES) == set(SCOPE_ALLOWS)
+    # One source of truth: the application's views carry no @access of their own.
+    decorated = [e for e, view in app.view_functions.items() if hasattr(view, "access_rule")]
+    assert decorated == []
+
+
+def test_the_matrix_is_enforced_before_the_view(app, client_as):
+    """A role refusal happens before the view: even a missing object answers 403, not 404."""
+    assert client_as("trainee").get("/reports/2019/details").status_code == 403
+    assert client_as("instructor").get("/admin/users/999999").status_code == 403
+    assert client_as("anonymous").get("/classes/999999").status_code == 302
+
+
+@pytest.mark.parametrize(("endpoint", "method"), _endpoints())
+def test_each_persona_gets_the_answer_the_matrix_gives(app, world, client_as, endpoint, method):
+    rule = next(r for r in app.url_map.iter_rules() if r.endpoint == endpoint)
+    url = world.url(rule)
+    wanted = {persona: expected(endpoint, persona) for persona in PERSONAS}
+    # Refused personas first: what an allowed POST changes cannot hide a refused one's change.
+    order = sorted(PERSONAS, key=lambda p: wanted[p] == ALLOWED)
+    got = {}
+    for persona in order:
+        client = client_as(persona)
+        before = snapshot() if method == "POST" and wanted[persona] != ALLOWED else None
+        response = client.open(url, method=method, data={} if method == "POST" else None)
+        got[persona] = outcome(response)
+        if before is not None:
+            assert changed_tables(before, snapshot()) == [], f"{persona} changed rows"
+        if method == "POST":
+            wait_for_jobs()
+    assert got == wanted, f"{method} {url}"
