@@ -116,3 +116,19 @@ def test_each_persona_gets_the_answer_the_matrix_gives(app, world, client_as, en
         if method == "POST":
             wait_for_jobs()
     assert got == wanted, f"{method} {url}"
+
+
+def test_check_in_page_names_only_a_class_the_person_may_see(world, client_as):
+    """The QR landing page is open to every signed-in person (walk-ins scan it too), but it
+    names the class only to those who may see it: a stranger cannot tell an existing session
+    from a missing one, nor learn the title of a class by trying session numbers."""
+    session_id = world.values["session_id"]
+    assert "Lớp A" in client_as("trainee").get(f"/checkin/{session_id}").text
+    stranger = client_as("other_trainee")
+    existing = stranger.get(f"/checkin/{session_id}")
+    missing = stranger.get("/checkin/999999")
+    assert existing.status_code == missing.status_code == 200
+    assert "Lớp A" not in existing.text
+    refused = stranger.post(f"/checkin/{session_id}", data={"code": "123456"})
+    assert refused.status_code == 422
+    assert "Lớp A" not in refused.text
