@@ -49,6 +49,13 @@ STEP_SECONDS = 30
 CODE_DIGITS = 6
 
 
+class NotEnrolled(DomainError):
+    """The person has no enrolment for this session (or the session does not exist)."""
+
+    def __init__(self):
+        super().__init__(_l("You are not enrolled in this class, so you cannot check in to it."))
+
+
 class AlreadyCheckedIn(Exception):
     """A concurrent request of the same trainee won the insert: roll back, answer "already"."""
 
@@ -198,13 +205,15 @@ def check_in(
         settings, row = attendance_settings(), None
     else:
         settings, row = preloaded
+    if preloaded is None:
+        row = _enrolment_row(session, user)
+    # Enrolment first: to anyone else a session answers as a missing one does (no oracle of
+    # whether it exists or is open).
+    if row is None or row[1] != "enrolled" or (row[2] is not None and row[2] > session.on_date):
+        raise NotEnrolled()
     error = _window_error(session, now, settings)
     if error is not None:
         raise error
-    if preloaded is None:
-        row = _enrolment_row(session, user)
-    if row is None or row[1] != "enrolled" or (row[2] is not None and row[2] > session.on_date):
-        raise DomainError(_l("You are not enrolled in this class, so you cannot check in to it."))
     enrollment_id, marked = row[0], row[3]
     if marked in ATTENDED:
         return CheckinResult(session, marked, already=True)

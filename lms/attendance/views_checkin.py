@@ -15,6 +15,7 @@ from flask_babel import get_locale
 from flask_babel import gettext as _
 from flask_login import current_user
 from sqlalchemy import select
+from werkzeug.exceptions import NotFound
 
 from lms.attendance import checkin as service
 from lms.attendance.blueprint import bp
@@ -148,7 +149,10 @@ def _submit(session_id: int | None):
             result = service.check_in(user, session, form.code.data, now=now)
         else:
             # The QR path, the hot one: session, settings, enrolment and mark in one read.
-            session, settings, row = service.load_for_checkin(session_id, user)
+            try:
+                session, settings, row = service.load_for_checkin(session_id, user)
+            except NotFound:  # answered as for a session of someone else's class
+                raise service.NotEnrolled() from None
             shown = session if row is not None else None  # never name another's class
             result = service.check_in(
                 user, session, form.code.data, now=now, preloaded=(settings, row)

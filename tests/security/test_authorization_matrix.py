@@ -130,5 +130,9 @@ def test_check_in_page_names_only_a_class_the_person_may_see(world, client_as):
     assert existing.status_code == missing.status_code == 200
     assert "Lớp A" not in existing.text
     refused = stranger.post(f"/checkin/{session_id}", data={"code": "123456"})
-    assert refused.status_code == 422
+    nowhere = stranger.post("/checkin/999999", data={"code": "123456"})
+    assert refused.status_code == nowhere.status_code == 422
     assert "Lớp A" not in refused.text
+    # The same refusal for an existing session (whose check-in is not even open) and a missing one.
+    assert "Bạn không có tên trong danh sách ghi danh" in refused.text
+    assert "Bạn không có tên trong danh sách ghi danh" in nowhere.text
