@@ -174,3 +174,18 @@ MATRIX: dict[str, Rule] = {
 
 def rule_of(endpoint: str) -> Rule | None:
     return MATRIX.get(endpoint)
+
+
+def as_markdown(app) -> str:
+    """The matrix as a Markdown table (docs/security-authz.md holds a copy that a test keeps
+    current): `python -c "from lms import create_app; from lms.authz import as_markdown;
+    print(as_markdown(create_app()))"`."""
+    names = {PUBLIC: "anyone", SIGNED_IN: "signed in"}
+    lines = ["| endpoint | URL | methods | who | scope |", "| --- | --- | --- | --- | --- |"]
+    for rule in sorted(app.url_map.iter_rules(), key=lambda r: (r.endpoint, r.rule)):
+        row = MATRIX.get(rule.endpoint)
+        who = ", ".join(sorted(names.get(w, w) for w in row.who)) if row else "—"
+        methods = ", ".join(sorted(rule.methods - {"HEAD", "OPTIONS"}))
+        scope = row.scope if row else "not classified: refused"
+        lines.append(f"| `{rule.endpoint}` | `{rule.rule}` | {methods} | {who} | {scope} |")
+    return "\n".join(lines) + "\n"

@@ -136,3 +136,13 @@ def test_check_in_page_names_only_a_class_the_person_may_see(world, client_as):
     # The same refusal for an existing session (whose check-in is not even open) and a missing one.
     assert "Bạn không có tên trong danh sách ghi danh" in refused.text
     assert "Bạn không có tên trong danh sách ghi danh" in nowhere.text
+
+
+def test_the_documented_matrix_is_the_code_s(app):
+    from pathlib import Path
+
+    from lms.authz import as_markdown
+
+    doc = (Path(__file__).parents[2] / "docs" / "security-authz.md").read_text(encoding="utf-8")
+    copy = doc.split("<!-- matrix:start -->\n")[1].split("<!-- matrix:end -->")[0]
+    assert copy == as_markdown(app), "regenerate the table in docs/security-authz.md"
