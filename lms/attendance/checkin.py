@@ -18,7 +18,6 @@ from datetime import datetime, timedelta
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import and_, func, select
 from sqlalchemy.orm import joinedload
-from werkzeug.exceptions import NotFound
 
 from lms.attendance.checkin_sql import (  # load_for_checkin: the view's entry point
     EnrolmentRow,
@@ -162,17 +161,6 @@ def _other_session_with_code(
         )
     )
     return any(code_is_valid(secret, code, now.timestamp()) for secret in secrets_today)
-
-
-def load_session(session_id: int) -> ClassSession:
-    session = db.session.scalar(
-        select(ClassSession)
-        .options(joinedload(ClassSession.klass))
-        .where(ClassSession.id == session_id)
-    )
-    if session is None:
-        raise NotFound()
-    return session
 
 
 def _enrolment_row(session: ClassSession, user: User) -> EnrolmentRow | None:
