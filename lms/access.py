@@ -1,8 +1,8 @@
-"""Access rules: every endpoint declares who may call it; anything undeclared is refused.
+"""Access rules: every endpoint is classified in lms.authz.MATRIX; anything else is refused.
 
 Role rules are checked here, before the view runs. Object rules (the instructor of *this*
-class, *my* certificate) are checked by the services, which answer 404 for what a user may
-not see.
+class, *my* certificate: the matrix's scope) are checked by the services, which answer 404
+for what a user may not see.
 """
 
 from collections.abc import Callable
@@ -12,14 +12,18 @@ from flask import Flask, abort, current_app, request
 from flask_login import current_user
 
 from lms.auth.models import ROLES
+from lms.authz import MATRIX, PUBLIC, SIGNED_IN
 
-PUBLIC = "public"
-SIGNED_IN = "signed_in"
+__all__ = ["PUBLIC", "SIGNED_IN", "access", "check_access", "rule_for"]
 F = TypeVar("F", bound=Callable)
 
 
 def access(*rule: str) -> Callable[[F], F]:
-    """Declare who may call a view: PUBLIC, SIGNED_IN, or any of the named roles."""
+    """For a route added outside the application (a test's): declare who may call it.
+
+    The application's own endpoints are classified in lms.authz.MATRIX, never here, so that
+    the matrix stays the one place that says who may do what (tests/core/test_access_rules.py).
+    """
     if not rule or (set(rule) - {PUBLIC, SIGNED_IN, *ROLES}):
         raise ValueError(f"bad access rule {rule!r}")
 
@@ -31,8 +35,9 @@ def access(*rule: str) -> Callable[[F], F]:
 
 
 def rule_for(app: Flask, endpoint: str) -> frozenset[str] | None:
-    if endpoint == "static":
-        return frozenset({PUBLIC})
+    row = MATRIX.get(endpoint)
+    if row is not None:
+        return row.who
     view = app.view_functions.get(endpoint)
     return getattr(view, "access_rule", None)
 

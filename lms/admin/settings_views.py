@@ -4,7 +4,6 @@ from flask import Response, abort, flash, redirect, render_template, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
 
-from lms.access import access
 from lms.admin import settings as services
 from lms.admin.blueprint import bp, show_error
 from lms.admin.forms import SettingsForm, SignatureForm
@@ -25,7 +24,6 @@ def _page(form: SettingsForm, signature_form: SignatureForm, row):
 
 
 @bp.route("/settings", methods=["GET", "POST"])
-@access("admin")
 def settings():
     row = get_settings()
     form = SettingsForm(obj=row)
@@ -45,7 +43,6 @@ def settings():
 
 
 @bp.post("/settings/signature")
-@access("admin")
 def signature_upload():
     form = SignatureForm()
     if form.validate_on_submit():
@@ -63,7 +60,6 @@ def signature_upload():
 
 
 @bp.post("/settings/signature/remove")
-@access("admin")
 def signature_remove():
     if ActionForm().validate_on_submit():
         services.remove_signature(actor=current_user)
@@ -73,7 +69,6 @@ def signature_remove():
 
 
 @bp.get("/settings/signature.png")
-@access("admin")
 def signature_image():
     png = get_settings().signature_png
     if not png:

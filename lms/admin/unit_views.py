@@ -4,7 +4,6 @@ from flask import flash, redirect, render_template, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
 
-from lms.access import access
 from lms.admin.blueprint import bp, show_error
 from lms.admin.forms import UnitForm, options
 from lms.core.forms import ActionForm
@@ -15,7 +14,6 @@ from lms.units.models import Unit
 
 
 @bp.get("/units")
-@access("admin")
 def units():
     return render_template("admin/units.html", rows=services.unit_tree(), action_form=ActionForm())
 
@@ -29,7 +27,6 @@ def _parent_field(form: UnitForm, unit: Unit | None) -> None:
 
 
 @bp.route("/units/new", methods=["GET", "POST"])
-@access("admin")
 def unit_new():
     form = UnitForm()
     _parent_field(form, None)
@@ -50,7 +47,6 @@ def unit_new():
 
 
 @bp.route("/units/<int:unit_id>", methods=["GET", "POST"])
-@access("admin")
 def unit_edit(unit_id: int):
     unit = db.get_or_404(Unit, unit_id)
     form = UnitForm(obj=unit)
@@ -89,12 +85,10 @@ def _set_active(unit_id: int, active: bool):
 
 
 @bp.post("/units/<int:unit_id>/deactivate")
-@access("admin")
 def unit_deactivate(unit_id: int):
     return _set_active(unit_id, False)
 
 
 @bp.post("/units/<int:unit_id>/activate")
-@access("admin")
 def unit_activate(unit_id: int):
     return _set_active(unit_id, True)

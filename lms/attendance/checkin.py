@@ -18,7 +18,6 @@ from datetime import datetime, timedelta
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import and_, func, select
 from sqlalchemy.orm import joinedload
-from werkzeug.exceptions import NotFound
 
 from lms.attendance.checkin_sql import (  # load_for_checkin: the view's entry point
     EnrolmentRow,
@@ -47,6 +46,13 @@ from lms.extensions import db
 
 STEP_SECONDS = 30
 CODE_DIGITS = 6
+
+
+class NotEnrolled(DomainError):
+    """The person has no enrolment for this session (or the session does not exist)."""
+
+    def __init__(self):
+        super().__init__(_l("You are not enrolled in this class, so you cannot check in to it."))
 
 
 class AlreadyCheckedIn(Exception):
@@ -157,17 +163,6 @@ def _other_session_with_code(
     return any(code_is_valid(secret, code, now.timestamp()) for secret in secrets_today)
 
 
-def load_session(session_id: int) -> ClassSession:
-    session = db.session.scalar(
-        select(ClassSession)
-        .options(joinedload(ClassSession.klass))
-        .where(ClassSession.id == session_id)
-    )
-    if session is None:
-        raise NotFound()
-    return session
-
-
 def _enrolment_row(session: ClassSession, user: User) -> EnrolmentRow | None:
     """The trainee's enrolment in the session's class and any mark already there: one statement."""
     return db.session.execute(
@@ -198,13 +193,15 @@ def check_in(
         settings, row = attendance_settings(), None
     else:
         settings, row = preloaded
+    if preloaded is None:
+        row = _enrolment_row(session, user)
+    # Enrolment first: to anyone else a session answers as a missing one does (no oracle of
+    # whether it exists or is open).
+    if row is None or row[1] != "enrolled" or (row[2] is not None and row[2] > session.on_date):
+        raise NotEnrolled()
     error = _window_error(session, now, settings)
     if error is not None:
         raise error
-    if preloaded is None:
-        row = _enrolment_row(session, user)
-    if row is None or row[1] != "enrolled" or (row[2] is not None and row[2] > session.on_date):
-        raise DomainError(_l("You are not enrolled in this class, so you cannot check in to it."))
     enrollment_id, marked = row[0], row[3]
     if marked in ATTENDED:
         return CheckinResult(session, marked, already=True)

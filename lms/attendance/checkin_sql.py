@@ -100,7 +100,7 @@ def load_for_checkin(
 ) -> tuple[SessionView, AttendanceSettings, EnrolmentRow | None]:
     """The hot path's one read: session + class, the settings, the enrolment and its mark.
 
-    Same rows as load_session + attendance_settings + _enrolment_row, in one statement (the
+    The session with its class, attendance_settings and _enrolment_row, in one statement (the
     settings are read fresh every time: an admin's change applies to the next check-in).
     """
     found = db.session.connection().execute(  # plain rows: no ORM layer needed

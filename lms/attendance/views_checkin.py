@@ -15,8 +15,8 @@ from flask_babel import get_locale
 from flask_babel import gettext as _
 from flask_login import current_user
 from sqlalchemy import select
+from werkzeug.exceptions import NotFound
 
-from lms.access import SIGNED_IN, access
 from lms.attendance import checkin as service
 from lms.attendance.blueprint import bp
 from lms.attendance.clock import local_now
@@ -24,6 +24,8 @@ from lms.attendance.forms import CheckinForm, WalkinAddForm, WalkinNewForm, Walk
 from lms.attendance.views import session_for_marker
 from lms.attendance.walkin import add_walkin, search_people
 from lms.auth.models import User
+from lms.classes.models import ClassSession
+from lms.classes.services import visible_class_for_trainee
 from lms.core.forms import ActionForm
 from lms.errors import DomainError
 from lms.extensions import db, limiter
@@ -38,7 +40,6 @@ def _user():
 
 
 @bp.post("/sessions/<int:session_id>/checkin/open")
-@access("instructor", "director")
 def open_checkin(session_id: int):
     session = session_for_marker(session_id)
     if ActionForm().validate_on_submit():
@@ -66,7 +67,6 @@ def _projector_state(session) -> dict:
 
 
 @bp.get("/sessions/<int:session_id>/checkin/screen")
-@access("instructor", "director")
 def projector(session_id: int):
     session = session_for_marker(session_id)
     state = _projector_state(session) if session.checkin_secret else None
@@ -77,7 +77,6 @@ def projector(session_id: int):
 
 
 @bp.get("/sessions/<int:session_id>/checkin/code.json")
-@access("instructor", "director")
 def projector_code(session_id: int):
     session = session_for_marker(session_id)
     if not session.checkin_secret:
@@ -137,17 +136,24 @@ def _submit(session_id: int | None):
     # app); the form checking it a second time only cost time on the hottest path.
     form = CheckinForm(meta={"csrf": False})
     if not form.validate_on_submit():
-        return render_template("attendance/checkin.html", form=form, session=None), 422
+        return render_template(
+            "attendance/checkin.html", form=form, session=None, session_id=session_id
+        ), 422
     user = _user()
     now = local_now()
-    session = None
+    session = shown = None  # shown: the session, if its class is the trainee's to see
     try:
         if session_id is None:
             session = service.find_session_by_code(user, form.code.data, now)
+            shown = session
             result = service.check_in(user, session, form.code.data, now=now)
         else:
             # The QR path, the hot one: session, settings, enrolment and mark in one read.
-            session, settings, row = service.load_for_checkin(session_id, user)
+            try:
+                session, settings, row = service.load_for_checkin(session_id, user)
+            except NotFound:  # answered as for a session of someone else's class
+                raise service.NotEnrolled() from None
+            shown = session if row is not None else None  # never name another's class
             result = service.check_in(
                 user, session, form.code.data, now=now, preloaded=(settings, row)
             )
@@ -158,7 +164,8 @@ def _submit(session_id: int | None):
     except DomainError as error:
         db.session.rollback()
         return render_template(
-            "attendance/checkin.html", form=form, error=error.message, session=session
+            "attendance/checkin.html", form=form, error=error.message, session=shown,
+            session_id=session_id,
         ), 422
     # Rendered before the commit: the commit expires the loaded rows, and reloading them
     # only to print a title would double this hot path's statements.
@@ -169,7 +176,6 @@ def _submit(session_id: int | None):
 
 
 @bp.route("/checkin", methods=["GET", "POST"])
-@access(SIGNED_IN)
 @limiter.limit(_user_limit, key_func=_user_key, methods=["POST"])
 def checkin_form():
     if request.method == "POST":
@@ -178,16 +184,22 @@ def checkin_form():
 
 
 @bp.route("/checkin/<int:session_id>", methods=["GET", "POST"])
-@access(SIGNED_IN)
 @limiter.limit(_user_limit, key_func=_user_key, methods=["POST"])
 @limiter.limit(_session_limit, key_func=_session_key, methods=["POST"], deduct_when=_failed)
 def checkin_landing(session_id: int):
     """The QR code's address: GET shows a pre-filled form (records nothing); POST checks in."""
     if request.method == "POST":
         return _submit(session_id)
-    session = service.load_session(session_id)
+    # The session's class and time only for a class the person may see: for anyone else an
+    # existing session and a missing one look the same (no existence oracle). The form still
+    # posts here, so a walk-in who scanned the code is told to see the instructor.
+    session = db.session.get(ClassSession, session_id)
+    if session is not None and visible_class_for_trainee(session.class_id, _user()) is None:
+        session = None
     form = CheckinForm(data={"code": request.args.get("code", "")[:7]})
-    return render_template("attendance/checkin.html", form=form, session=session)
+    return render_template(
+        "attendance/checkin.html", form=form, session=session, session_id=session_id
+    )
 
 
 # --- walk-ins ---------------------------------------------------------------------------------
@@ -212,7 +224,6 @@ def _render_walkin(session, new_form=None, status=200):
 
 
 @bp.get("/sessions/<int:session_id>/walkin")
-@access("instructor", "director")
 def walkin(session_id: int):
     return _render_walkin(session_for_marker(session_id))
 
@@ -224,7 +235,6 @@ def _walkin_done(session, enrollment_name: str):
 
 
 @bp.post("/sessions/<int:session_id>/walkin/add")
-@access("instructor", "director")
 def walkin_add(session_id: int):
     session = session_for_marker(session_id)
     form = WalkinAddForm()
@@ -243,7 +253,6 @@ def walkin_add(session_id: int):
 
 
 @bp.post("/sessions/<int:session_id>/walkin/new")
-@access("instructor", "director")
 def walkin_new(session_id: int):
     session = session_for_marker(session_id)
     form = WalkinNewForm()

@@ -3,14 +3,12 @@
 from flask import Blueprint, redirect, render_template, request, session, url_for
 from flask_login import current_user
 
-from lms.access import PUBLIC, access
 from lms.core.forms import LanguageForm
 
 bp = Blueprint("core", __name__)
 
 
 @bp.get("/")
-@access(PUBLIC)
 def index():
     if not current_user.is_authenticated:
         return redirect(url_for("auth.login"))
@@ -18,7 +16,6 @@ def index():
 
 
 @bp.post("/language")
-@access(PUBLIC)
 def set_language():
     form = LanguageForm()
     if form.validate_on_submit():

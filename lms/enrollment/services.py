@@ -337,3 +337,21 @@ def rotate_calendar_token(user: User, *, actor: User) -> str:
     db.session.flush()
     record("user.calendar_token", user, actor=actor)
     return user.calendar_token
+
+
+def dismiss_promotions(*, actor: User) -> int:
+    """The actor has read the news of their waitlist promotions: stop showing it. Only the
+    actor's own enrolments (the identity is the signed-in person's, never the request's)."""
+    rows = list(
+        db.session.scalars(
+            select(Enrollment).where(
+                Enrollment.user_id == actor.id,
+                Enrollment.promoted_at.is_not(None),
+                Enrollment.promotion_seen.is_(False),
+            )
+        )
+    )
+    for row in rows:
+        row.promotion_seen = True
+    db.session.flush()
+    return len(rows)

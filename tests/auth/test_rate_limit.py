@@ -33,3 +33,17 @@ def test_one_address_is_limited_across_accounts(client, make):
     assert codes[3:] == [429, 429]
     page = client.post("/login", data={"login": "x", "password": "y"})
     assert "Quá nhiều lần thử" in page.text
+
+
+def test_own_password_change_is_limited_like_the_sign_in(client, make, login):
+    """A stolen session must not be a way to guess the password without the sign-in's limit."""
+    login(make.user(username="hoa"))
+    codes = [
+        client.post(
+            "/account/password",
+            data={"current_password": "wrong", "new_password": "n" * 12, "confirm": "n" * 12},
+        ).status_code
+        for _ in range(4)
+    ]
+    assert codes[:3] == [200, 200, 200]
+    assert codes[3] == 429

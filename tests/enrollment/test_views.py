@@ -27,7 +27,7 @@ def test_trainee_enrols_sees_dashboard_and_withdraws(client, login, make):
     assert row.status == "withdrawn"
 
 
-def test_promotion_notice_is_shown_once(client, login, make):
+def test_promotion_notice_is_shown_until_dismissed(client, login, make):
     klass = make.klass(capacity=1, title="Lớp đầy")
     first, second = make.trainee(), make.trainee()
     mine = services.enrol_self(klass, actor=first)
@@ -37,7 +37,9 @@ def test_promotion_notice_is_shown_once(client, login, make):
     login(second)
     first_view = client.get("/my/classes").text
     assert "Tin vui: lớp Lớp đầy vừa có chỗ trống" in first_view
-    assert "Tin vui" not in client.get("/my/classes").text  # shown once
+    assert "Tin vui" in client.get("/my/classes").text  # a GET changes nothing
+    assert client.post("/my/classes/promotions/dismiss").status_code == 302
+    assert "Tin vui" not in client.get("/my/classes").text  # dismissed
 
 
 def test_roster_is_for_directors_and_the_class_instructors(client, login, make):
