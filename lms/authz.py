@@ -159,6 +159,7 @@ MATRIX: dict[str, Rule] = {
     "certificates.my_certificates": _rule(TRAINEE, scope=SELF),
     "certificates.job": _rule(SIGNED_IN, scope=OWN_JOB),
     "certificates.job_status": _rule(SIGNED_IN, scope=OWN_JOB),
+    "certificates.job_retry": _rule(SIGNED_IN, scope=OWN_JOB),
     "certificates.job_download": _rule(SIGNED_IN, scope=OWN_JOB),
     "certificates.verify_form": _rule(PUBLIC),
     "certificates.verify": _rule(PUBLIC, scope=CAPABILITY_URL),

@@ -224,7 +224,6 @@ def job(job_id: str):
 
 
 @bp.post("/jobs/<job_id>/retry")
-@access(SIGNED_IN)
 def job_retry(job_id: str):
     job = _own_job(job_id)
     if not ActionForm().validate_on_submit():

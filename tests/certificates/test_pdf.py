@@ -104,19 +104,6 @@ def test_file_names_are_ascii_register_number_and_name(app, make, completed):
     assert file_name(cert) == "0001-2019-GCN_Nguyen-Van-A.pdf"
 
 
-def test_one_render_is_fast(app, make, completed):
-    """HarfBuzz subsetting (libharfbuzz-subset0) and the shared font configuration: a page in
-    tens of milliseconds, not the ~280 ms of the fontTools fallback."""
-    import time
-
-    cert = _issue(make, completed)
-    render_certificate(cert)
-    start = time.perf_counter()
-    for _ in range(5):
-        render_certificate(cert)
-    assert (time.perf_counter() - start) / 5 < 0.2
-
-
 def test_harfbuzz_subsetting_is_in_use():
     """Without libharfbuzz-subset0 WeasyPrint falls back to fontTools: ~10x slower pages."""
     from weasyprint.text.ffi import harfbuzz, harfbuzz_subset
