@@ -6,7 +6,7 @@ from datetime import date
 from PIL import Image
 from pypdf import PdfReader
 
-from lms.certificates.render import ensure_pdf, file_name, render_certificate
+from lms.certificates.render import ensure_pdf, file_name
 from lms.certificates.services import issue_certificate
 from lms.extensions import db
 
