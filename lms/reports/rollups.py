@@ -52,15 +52,23 @@ def _month(dialect: str, x: str) -> str:
 def _keys_select(dialect: str, users: str | None) -> str:
     """(user_id, year, kind, key, first_date) of the people in `users` (a subquery; None:
     everyone), computed from their enrolments, classes and sessions."""
-    where = f"e.user_id IN ({users}) AND " if users is not None else ""
+    mine = f"e.user_id IN ({users}) AND " if users is not None else ""
+    # The first date and held flag of each class, aggregated once (an aggregate subquery is
+    # not flattened) and only for this person's classes.
+    their_classes = (
+        f" AND s.class_id IN (SELECT class_id FROM enrollments e WHERE {mine}e.status = 'enrolled'"
+        " AND e.attended_count > 0)"
+        if users is not None
+        else ""
+    )
     participations = f"""
-        SELECT e.user_id, e.unit_id, c.program_id,
-               (SELECT MIN(s.on_date) FROM class_sessions s
-                WHERE s.class_id = e.class_id AND s.cancelled_at IS NULL) AS first_date
-        FROM enrollments e JOIN classes c ON c.id = e.class_id AND c.cancelled_at IS NULL
-        WHERE {where}e.status = 'enrolled' AND e.attended_count > 0
-          AND EXISTS (SELECT 1 FROM class_sessions s WHERE s.class_id = e.class_id
-                      AND s.cancelled_at IS NULL AND s.marked_count > 0)"""
+        SELECT e.user_id, e.unit_id, c.program_id, f.first_date
+        FROM enrollments e
+        JOIN classes c ON c.id = e.class_id AND c.cancelled_at IS NULL
+        JOIN (SELECT s.class_id, MIN(s.on_date) AS first_date FROM class_sessions s
+              WHERE s.cancelled_at IS NULL{their_classes}
+              GROUP BY s.class_id HAVING MAX(s.marked_count) > 0) f ON f.class_id = e.class_id
+        WHERE {mine}e.status = 'enrolled' AND e.attended_count > 0"""
     month = _month(dialect, "p.first_date")
     key = (
         f"CASE k.kind WHEN 't' THEN 0 WHEN 'p' THEN p.program_id WHEN 'q' THEN ({month} + 2) / 3"

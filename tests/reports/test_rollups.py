@@ -245,3 +245,22 @@ def test_rollups_follow_the_services(make):
     cancel_class(held[1][0], "Hoãn vì bão", actor=director)
     assert compute_report(2019).total.trainee_attendances == 0
     assert_rollups_equal_a_recount()
+
+
+def test_the_migration_creates_the_same_triggers_as_the_code():
+    """The migration holds a copy of the statements (it must never change with the code):
+    a change of the triggers needs a new migration."""
+    import importlib.util
+    from pathlib import Path
+
+    path = next(Path(__file__).parents[2].glob("migrations/versions/5d2e8c1f4a07_*.py"))
+    spec = importlib.util.spec_from_file_location("rollup_migration", path)
+    migration = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(migration)
+
+    def norm(statements):
+        return [" ".join(s.split()) for s in statements]
+
+    for dialect in ("sqlite", "postgresql"):
+        assert migration.TRIGGERS[dialect] == norm(rollups.STATEMENTS[dialect])
+        assert migration.BACKFILL[dialect] == norm(rollups.rebuild_statements(dialect))
