@@ -44,7 +44,9 @@ def held_classes(start: date, end: date):
         )
         .join(Class, Class.id == per_class.c.class_id)
         .where(Class.cancelled_at.is_(None), per_class.c.max_marked > 0)
+        # Materialised: the keys are worked out once per class, not per joined row.
         .cte("held")
+        .prefix_with("MATERIALIZED")
     )
 
 

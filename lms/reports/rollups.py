@@ -69,6 +69,8 @@ def _keys_select(dialect: str, users: str | None) -> str:
               WHERE s.cancelled_at IS NULL{their_classes}
               GROUP BY s.class_id HAVING MAX(s.marked_count) > 0) f ON f.class_id = e.class_id
         WHERE {mine}e.status = 'enrolled' AND e.attended_count > 0"""
+    # A bulk recount inserts in primary-key order (the index is appended to, not scattered).
+    order = " ORDER BY x.user_id, x.year, x.kind, x.key" if users is None else ""
     month = _month(dialect, "p.first_date")
     key = (
         f"CASE k.kind WHEN 't' THEN 0 WHEN 'p' THEN p.program_id WHEN 'q' THEN ({month} + 2) / 3"
@@ -81,7 +83,7 @@ def _keys_select(dialect: str, users: str | None) -> str:
         FROM (SELECT p.user_id, {_year(dialect, "p.first_date")} AS year, k.kind,
                      {key} AS key, p.first_date
               FROM ({participations}) p CROSS JOIN ({kinds}) k) x
-        GROUP BY x.user_id, x.year, x.kind, x.key"""
+        GROUP BY x.user_id, x.year, x.kind, x.key{order}"""
 
 
 def _refresh(dialect: str, users: str) -> list[str]:
@@ -305,7 +307,9 @@ TRIGGERS = {
 
 def rebuild_statements(dialect: str) -> list[str]:
     """Every rollup recounted from the source rows (the same definitions as the triggers)."""
-    return [
+    # PostgreSQL: room to group millions of rows in memory (this transaction only).
+    memory = ["SET LOCAL work_mem = '256MB'"] if dialect == "postgresql" else []
+    return memory + [
         "DELETE FROM class_unit_counts",
         "INSERT INTO class_unit_counts"
         " (class_id, unit_id, enrolled, participants, completions, certificates)"
