@@ -50,9 +50,10 @@ def _month(dialect: str, x: str) -> str:
 
 
 def _keys_select(dialect: str, users: str | None) -> str:
-    """(user_id, year, kind, key, first_date) of the people in `users` (a subquery; None:
+    """(user_id, year, kind, key, first_date) of the people matching `users` (a condition on
+    a user id column such as "IN (NEW.user_id)" or "= ANY(users)"; None:
     everyone), computed from their enrolments, classes and sessions."""
-    mine = f"e.user_id IN ({users}) AND " if users is not None else ""
+    mine = f"e.user_id {users} AND " if users is not None else ""
     # The first date and held flag of each class, aggregated once (an aggregate subquery is
     # not flattened) and only for this person's classes.
     their_classes = (
@@ -87,18 +88,25 @@ def _keys_select(dialect: str, users: str | None) -> str:
 
 
 def _refresh(dialect: str, users: str) -> list[str]:
-    """Recompute the keys of the people in `users`; move the counts by the difference."""
-    mine = f"SELECT first_date, kind, key, COUNT(*) AS n FROM trainee_keys WHERE user_id IN ({users}) GROUP BY first_date, kind, key"  # noqa: E501
+    """Recompute the keys of the people matching `users` (see _keys_select); move the counts
+    by the difference."""
+    def counts(sign: str) -> str:
+        # An upsert, also to subtract (the row exists): its conflict check looks each key up
+        # in the primary key, whatever the planner estimates for the subquery.
+        return (
+            "INSERT INTO trainee_key_counts (first_date, kind, key, people)"
+            f" SELECT first_date, kind, key, {sign}COUNT(*) FROM trainee_keys"
+            f" WHERE user_id {users} GROUP BY first_date, kind, key"
+            " ON CONFLICT (first_date, kind, key)"
+            " DO UPDATE SET people = trainee_key_counts.people + excluded.people"
+        )
+
     return [
-        f"UPDATE trainee_key_counts SET people = trainee_key_counts.people - d.n FROM ({mine}) d"
-        " WHERE trainee_key_counts.first_date = d.first_date"
-        " AND trainee_key_counts.kind = d.kind AND trainee_key_counts.key = d.key",
-        f"DELETE FROM trainee_keys WHERE user_id IN ({users})",
+        counts("-"),
+        f"DELETE FROM trainee_keys WHERE user_id {users}",
         "INSERT INTO trainee_keys (user_id, year, kind, key, first_date)"
         + _keys_select(dialect, users),
-        f"INSERT INTO trainee_key_counts (first_date, kind, key, people) SELECT * FROM ({mine}) d"
-        " WHERE true ON CONFLICT (first_date, kind, key)"
-        " DO UPDATE SET people = trainee_key_counts.people + excluded.people",
+        counts(""),
     ]
 
 
@@ -177,7 +185,9 @@ def _sqlite() -> list[str]:
             f" WHEN {condition} BEGIN " + "; ".join(body) + "; END"
         )
 
-    s = "sqlite"
+    def refresh(users: str) -> list[str]:
+        return _refresh("sqlite", f"IN ({users})")
+
     return [
         trigger("rollup_enrolment_insert", "INSERT", "enrollments",
                 "NEW.status = 'enrolled'", [_move("NEW", "+")]),
@@ -187,12 +197,12 @@ def _sqlite() -> list[str]:
         trigger("rollup_enrolment_delete", "DELETE", "enrollments",
                 "OLD.status = 'enrolled'", [_move("OLD", "-")]),
         trigger("rollup_keys_enrolment_insert", "INSERT", "enrollments",
-                PART.format(r="NEW"), _refresh(s, "NEW.user_id")),
+                PART.format(r="NEW"), refresh("NEW.user_id")),
         trigger("rollup_keys_enrolment_update",
                 "UPDATE OF status, attended_count, class_id, unit_id, user_id", "enrollments",
-                when["enrolment_keys"], _refresh(s, "OLD.user_id, NEW.user_id")),
+                when["enrolment_keys"], refresh("OLD.user_id, NEW.user_id")),
         trigger("rollup_keys_enrolment_delete", "DELETE", "enrollments",
-                PART.format(r="OLD"), _refresh(s, "OLD.user_id")),
+                PART.format(r="OLD"), refresh("OLD.user_id")),
         trigger("rollup_certificate_insert", "INSERT", "certificates",
                 "NEW.revoked_at IS NULL", [_certificate("NEW", "+")]),
         trigger("rollup_certificate_update", "UPDATE OF revoked_at, enrollment_id",
@@ -202,16 +212,16 @@ def _sqlite() -> list[str]:
         trigger("rollup_certificate_delete", "DELETE", "certificates",
                 "OLD.revoked_at IS NULL", [_certificate("OLD", "-")]),
         trigger("rollup_keys_class_update", "UPDATE OF cancelled_at, program_id", "classes",
-                when["class"], _refresh(s, _participants("NEW.id"))),
+                when["class"], refresh(_participants("NEW.id"))),
         trigger("rollup_keys_session_insert", "INSERT", "class_sessions",
-                "NEW.cancelled_at IS NULL", _refresh(s, _participants("NEW.class_id"))),
+                "NEW.cancelled_at IS NULL", refresh(_participants("NEW.class_id"))),
         trigger("rollup_keys_session_update",
                 "UPDATE OF on_date, cancelled_at, class_id, marked_count", "class_sessions",
                 f"{when['session']} OR ({when['session_marks']} AND {OTHER_HELD})",
-                _refresh(s, _participants("OLD.class_id") + " UNION "
+                refresh(_participants("OLD.class_id") + " UNION "
                          + _participants("NEW.class_id"))),
         trigger("rollup_keys_session_delete", "DELETE", "class_sessions",
-                "OLD.cancelled_at IS NULL", _refresh(s, _participants("OLD.class_id"))),
+                "OLD.cancelled_at IS NULL", refresh(_participants("OLD.class_id"))),
     ]
 
 
@@ -234,7 +244,9 @@ def _pg_trigger(name: str, event_: str, table: str, condition: str | None, funct
 def _postgresql() -> list[str]:
     when = _conditions("postgresql")
     p = "postgresql"
-    refresh = "; ".join(_refresh(p, "SELECT unnest(users)")) + ";"
+    # "= ANY(users)", not "IN (SELECT unnest(users))": a generic plan (plpgsql caches them)
+    # of the latter scans the whole table.
+    refresh = "; ".join(_refresh(p, "= ANY(users)")) + ";"
     old, new = PART.format(r="OLD"), PART.format(r="NEW")
     enrolment = (
         f"IF TG_OP <> 'INSERT' THEN {_move('OLD', '-')}; END IF;"
