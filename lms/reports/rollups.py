@@ -330,14 +330,16 @@ def rebuild_statements(dialect: str) -> list[str]:
         " SUM(CASE WHEN e.outcome = 'completed' THEN 1 ELSE 0 END), SUM(COALESCE(x.n, 0))"
         " FROM enrollments e LEFT JOIN (SELECT enrollment_id, COUNT(*) AS n FROM certificates"
         " WHERE revoked_at IS NULL GROUP BY enrollment_id) x ON x.enrollment_id = e.id"
-        " WHERE e.status = 'enrolled' GROUP BY e.class_id, e.unit_id",
+        " WHERE e.status = 'enrolled' GROUP BY e.class_id, e.unit_id"
+        # In primary-key order: on PostgreSQL a class's rows then share heap pages.
+        " ORDER BY e.class_id, e.unit_id",
         "DELETE FROM trainee_keys",
         "INSERT INTO trainee_keys (user_id, year, kind, key, first_date)"
         + _keys_select(dialect, None),
         "DELETE FROM trainee_key_counts",
         "INSERT INTO trainee_key_counts (first_date, kind, key, people)"
         " SELECT first_date, kind, key, COUNT(*) FROM trainee_keys"
-        " GROUP BY first_date, kind, key",
+        " GROUP BY first_date, kind, key ORDER BY first_date, kind, key",
     ]
 
 
