@@ -45,6 +45,10 @@ class Writer:
             if "id" in t.c
         }
         self.attendance_rows = 0
+        if db.engine.dialect.name == "sqlite":
+            # A 256 MB page cache for the bulk load (the default 2 MB makes every insert into
+            # a big index read pages back from disk); this connection only.
+            db.session.execute(text("PRAGMA cache_size = -262144"))
 
     def new_id(self, table) -> int:
         value = self.next_id[table.name]
@@ -62,8 +66,12 @@ class Writer:
             self.flush()
 
     def flush(self) -> None:
+        postgresql = db.engine.dialect.name == "postgresql"
         for table in self.ORDER:
             rows = self.rows.pop(table, [])
+            if postgresql and rows:
+                _copy(table, rows)
+                continue
             for start in range(0, len(rows), CHUNK):
                 db.session.execute(insert(table), rows[start : start + CHUNK])
 
@@ -81,6 +89,17 @@ class Writer:
                     )
 
 
+def _copy(table, rows: list[dict]) -> None:
+    """PostgreSQL: COPY the rows in (several times faster than INSERT at 10 M rows), on the
+    session's connection and transaction. Values are plain Python (dates, aware datetimes)."""
+    columns = list(rows[0])
+    names = ", ".join(f'"{c}"' for c in columns)
+    raw = db.session.connection().connection.driver_connection
+    with raw.cursor() as cursor, cursor.copy(f"COPY {table.name} ({names}) FROM STDIN") as copy:
+        for row in rows:
+            copy.write_row([row[c] for c in columns])
+
+
 class People:
     """Generated trainees (party members of the units) and instructors; one password hash."""
 
@@ -89,11 +108,15 @@ class People:
         self.unit_of: dict[int, int] = {}
         self.names: dict[int, tuple[str, date]] = {}
         self.count = 0
+        self._keys: dict[str, tuple[str, str]] = {}  # name: (fold, sort key); names repeat
 
     def add(self, unit_id: int, *, instructor: bool = False) -> int:
         self.count += 1
         user_id = self.writer.new_id(User.__table__)
         name = person_name(self.rng)
+        keys = self._keys.get(name)
+        if keys is None:
+            keys = self._keys[name] = (fold(name), vn_sort_key(name))
         birth = date(self.rng.randint(1950, 2000), self.rng.randint(1, 12), self.rng.randint(1, 28))
         prefix = "gv" if instructor else "hv"
         self.writer.add(
@@ -114,8 +137,8 @@ class People:
                 "is_instructor": instructor,
                 "is_director": False,
                 "is_admin": False,
-                "search_name": fold(name),
-                "sort_key": vn_sort_key(name),
+                "search_name": keys[0],
+                "sort_key": keys[1],
                 "created_at": utc(date(2018, 12, 1)),
                 "password_changed_at": None,
             },

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import date, datetime
 from typing import TYPE_CHECKING
 
 from sqlalchemy import CheckConstraint, ForeignKey, String, UniqueConstraint
@@ -61,3 +61,55 @@ class PlanRevision(db.Model):
 
     plan: Mapped[AnnualPlan] = relationship()
     changed_by: Mapped[User | None] = relationship()
+
+
+# The report's rollups: derived rows kept exact by database triggers (lms.reports.rollups) in
+# the same transaction as every change of the rows they count, whatever code path writes them.
+# No foreign keys: they are counts, rebuilt from the source rows by rollups.rebuild().
+
+
+class ClassUnitCount(db.Model):
+    """Per class and enrolment unit: enrolled, participants (present or late at least once),
+    completions and valid certificates of its enrolled enrolments."""
+
+    __tablename__ = "class_unit_counts"
+    __table_args__ = {"sqlite_with_rowid": False}
+
+    class_id: Mapped[int] = mapped_column(primary_key=True, autoincrement=False)
+    unit_id: Mapped[int] = mapped_column(primary_key=True, autoincrement=False)
+    enrolled: Mapped[int] = mapped_column(default=0)
+    participants: Mapped[int] = mapped_column(default=0)
+    completions: Mapped[int] = mapped_column(default=0)
+    certificates: Mapped[int] = mapped_column(default=0)
+
+
+class TraineeKey(db.Model):
+    """Per person, year and report key (kind "t" total, "p" program, "q" quarter, "m" month,
+    "u" unit): the first date of a held class of that key and year where the person is a
+    trainee-attendance. What unique-trainee counts are made of."""
+
+    __tablename__ = "trainee_keys"
+    __table_args__ = {"sqlite_with_rowid": False}
+
+    user_id: Mapped[int] = mapped_column(primary_key=True, autoincrement=False)
+    year: Mapped[int] = mapped_column(primary_key=True, autoincrement=False)
+    kind: Mapped[str] = mapped_column(String(1), primary_key=True)
+    key: Mapped[int] = mapped_column(primary_key=True, autoincrement=False)
+    first_date: Mapped[date]
+
+
+class TraineeKeyCount(db.Model):
+    """How many people have their first date of a key on a day: unique trainees of a key up to
+    a day of its year are a sum over at most 366 rows, whatever the number of people."""
+
+    __tablename__ = "trainee_key_counts"
+    __table_args__ = {"sqlite_with_rowid": False}
+
+    first_date: Mapped[date] = mapped_column(primary_key=True)
+    kind: Mapped[str] = mapped_column(String(1), primary_key=True)
+    key: Mapped[int] = mapped_column(primary_key=True, autoincrement=False)
+    people: Mapped[int] = mapped_column(default=0)
+
+
+# The rollups' triggers travel with the schema (create_all runs them; see rollups).
+from lms.reports import rollups  # noqa: E402, F401

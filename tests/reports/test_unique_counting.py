@@ -1,8 +1,8 @@
 """Unique trainees equal a recount by hand, on data mixing programs, months and units.
 
-The report counts distinct people in one pass grouped by person (packed per-program and
-per-month counts, see lms/reports/counting.py); these tests recount from the enrolments in Python
-and also force the COUNT(DISTINCT) fallback that the report takes when a field could overflow.
+The report reads them from rollups kept by database triggers (per person and key, the first
+date of the year; see lms/reports/rollups.py); these tests recount from the enrolments in Python,
+for the full year and to a day inside it.
 """
 
 import random
@@ -10,7 +10,6 @@ from datetime import date
 
 import pytest
 
-from lms.reports import counting
 from lms.reports.report import compute_report
 
 Y = 2019
@@ -19,12 +18,13 @@ Y = 2019
 @pytest.fixture
 def mixed(make):
     """Nine programs (more than one packed integer holds), classes in every month, people in
-    several classes, programs and units, some only absent. Returns the expected counts."""
+    several classes, programs and units, some only absent. Returns the participations
+    [(class date, person, program, unit)]."""
     rng = random.Random(7)
     units = [make.unit() for _ in range(3)]
     people = [make.trainee(unit=units[i % 3]) for i in range(14)]
     programs = [make.program() for _ in range(9)]
-    expected: dict = {}
+    parts = []
     for i in range(26):
         program = programs[i % 9]
         month = 1 + (i * 5) % 12
@@ -38,10 +38,19 @@ def mixed(make):
             make.attendance(session, enrollment, status)
             if status == "absent":
                 continue
-            quarter = (month - 1) // 3 + 1
-            for group in (None, ("p", program.id), ("m", month), ("q", quarter), ("u", unit.id)):
-                expected.setdefault(group, set()).add(person.id)
-    return {group: len(ids) for group, ids in expected.items()}
+            parts.append((date(Y, month, 3), person.id, program.id, unit.id))
+    return parts
+
+
+def expected(parts, as_of=date(Y, 12, 31)) -> dict:
+    found: dict = {}
+    for day, person, program, unit in parts:
+        if day > as_of:
+            continue
+        quarter = (day.month - 1) // 3 + 1
+        for group in (None, ("p", program), ("m", day.month), ("q", quarter), ("u", unit)):
+            found.setdefault(group, set()).add(person)
+    return {group: len(ids) for group, ids in found.items()}
 
 
 def _unique(report) -> dict:
@@ -54,13 +63,12 @@ def _unique(report) -> dict:
 
 
 def test_unique_trainees_equal_a_recount(mixed):
-    assert _unique(compute_report(Y)) == mixed
+    assert _unique(compute_report(Y)) == expected(mixed)
 
 
-def test_the_count_distinct_fallback_gives_the_same(mixed, monkeypatch):
-    # A person with two trainee-attendances now "could overflow": the exact fallback runs.
-    monkeypatch.setattr(counting, "_LIMIT", 2)
-    assert _unique(compute_report(Y)) == mixed
+@pytest.mark.parametrize("as_of", [date(Y, 3, 2), date(Y, 3, 3), date(Y, 6, 30), date(Y, 9, 30)])
+def test_unique_trainees_to_a_day_equal_a_recount(mixed, as_of):
+    assert _unique(compute_report(Y, as_of=as_of)) == expected(mixed, as_of)
 
 
 def test_months_only_report_has_the_same_totals(mixed):

@@ -1,0 +1,266 @@
+"""The report's rollups (kept by database triggers) equal a recount from the raw rows after any
+sequence of changes, and the report equals a straightforward recount by DOMAIN.md's rules.
+
+The changes are made on the rows themselves (what every code path ends up doing): the
+triggers must follow whichever path writes them, including ones not written yet. The service
+paths (roster, check-in, walk-in, close-out, cancel, certificates) are covered by their own
+tests, which now run with these triggers too; test_rollups_follow_the_services checks a few.
+"""
+
+from __future__ import annotations
+
+import itertools
+from datetime import date, timedelta
+
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+from sqlalchemy import delete, select
+
+from lms.certificates.models import Certificate
+from lms.classes.models import Class, ClassSession
+from lms.core.types import utcnow
+from lms.enrollment.models import Enrollment
+from lms.extensions import db
+from lms.reports import rollups
+from lms.reports.models import ClassUnitCount, TraineeKey, TraineeKeyCount
+from lms.reports.report import compute_report
+
+# Dates that move classes across months, quarters and years.
+DATES = [date(2019, 1, 7), date(2019, 3, 29), date(2019, 4, 1), date(2019, 9, 30),
+         date(2019, 12, 31), date(2020, 1, 2), date(2020, 6, 15)]
+AS_OF = [None, date(2019, 3, 29), date(2019, 9, 30), date(2020, 3, 31)]
+_seq = itertools.count(1)
+
+
+@pytest.fixture
+def world(make):
+    units = [make.unit() for _ in range(3)]
+    people = [make.trainee(unit=units[i % 3]) for i in range(6)]
+    programs = [make.program(kind="conference"), make.program(), make.program()]
+    classes = []
+    for i in range(4):
+        klass = make.klass(program=programs[i % 3], start_date=DATES[i])
+        for n, day in enumerate((DATES[i], DATES[i + 1])):
+            make.session(klass, on_date=day, marked_count=1 - n)
+        classes.append(klass)
+    # Each person a trainee-attendance in two classes to start from (held, first sessions).
+    for i, person in enumerate(people):
+        for klass in (classes[i % 4], classes[(i + 1) % 4]):
+            enrolment = make.enrollment(klass, person, attended_count=1)
+            enrolment.unit_id = units[(i + 1) % 3].id
+    db.session.commit()
+    return {"units": [u.id for u in units], "people": [p.id for p in people],
+            "programs": [p.id for p in programs], "classes": [c.id for c in classes]}
+
+
+def _pick(rows, index):
+    return rows[index % len(rows)] if rows else None
+
+
+def _certificate(enrollment: Enrollment) -> Certificate:
+    n = next(_seq)
+    return Certificate(
+        enrollment_id=enrollment.id, year=2019, seq=n, register_number=f"GCN-{n}",
+        verification_code=f"{n:030d}", full_name="Nguyễn Văn A", class_code="L",
+        class_title="Lớp", program_name="CT", start_date=DATES[0], end_date=DATES[0],
+        issued_on=DATES[0],
+    )
+
+
+def apply(world, op: int, a: int, b: int) -> None:
+    """One change of the source rows, chosen by op; a and b pick the rows and values."""
+    enrolments = list(db.session.scalars(select(Enrollment).order_by(Enrollment.id)))
+    sessions = list(db.session.scalars(select(ClassSession).order_by(ClassSession.id)))
+    enrolment, session = _pick(enrolments, a), _pick(sessions, a)
+    klass = db.session.get(Class, _pick(world["classes"], a))
+    if op == 0:  # enrol a person (or put them on the waiting list)
+        user_id, class_id = _pick(world["people"], a), _pick(world["classes"], b)
+        exists = db.session.scalar(select(Enrollment).where(
+            Enrollment.user_id == user_id, Enrollment.class_id == class_id))
+        if exists is None:
+            db.session.add(Enrollment(
+                user_id=user_id, class_id=class_id, unit_id=_pick(world["units"], a + b),
+                status="enrolled" if b % 3 else "waitlisted", source="assigned",
+                attended_count=b % 2))
+    elif op == 1 and enrolment:  # enrolment status (outcomes only for the enrolled)
+        enrolment.status = ("enrolled", "waitlisted", "withdrawn")[b % 3]
+        if enrolment.status != "enrolled":
+            enrolment.outcome = None
+    elif op == 2 and enrolment:  # marks change the attended rollup
+        enrolment.attended_count = b % 3
+    elif op == 3 and enrolment and enrolment.status == "enrolled":  # close-out
+        enrolment.outcome = (None, "completed", "not_completed")[b % 3]
+    elif op == 4 and enrolment:
+        enrolment.unit_id = _pick(world["units"], b)
+    elif op == 5 and enrolment:
+        db.session.execute(delete(Certificate).where(Certificate.enrollment_id == enrolment.id))
+        db.session.delete(enrolment)
+    elif op == 6 and enrolment:  # issue, or revoke the valid certificate
+        valid = db.session.scalar(select(Certificate).where(
+            Certificate.enrollment_id == enrolment.id, Certificate.revoked_at.is_(None)))
+        if valid is None:
+            db.session.add(_certificate(enrolment))
+        elif b % 2:
+            valid.revoked_at, valid.revoke_reason = utcnow(), "Sai tên"
+        else:
+            db.session.delete(valid)
+    elif op == 7 and session:  # move a session
+        session.on_date = _pick(DATES, b)
+    elif op == 8 and session:  # cancel or restore a session
+        cancelled = session.cancelled_at is None
+        session.cancelled_at = utcnow() if cancelled else None
+        session.cancel_reason = "Mưa bão" if cancelled else None
+    elif op == 9 and session:  # attendance taken (or its rows deleted)
+        session.marked_count = b % 3
+    elif op == 10:  # a new session
+        db.session.add(ClassSession(
+            class_id=klass.id, on_date=_pick(DATES, b), starts_at=sessions[0].starts_at,
+            ends_at=sessions[0].ends_at, marked_count=b % 2))
+    elif op == 11 and session:
+        db.session.delete(session)
+    elif op == 12:  # cancel or restore a class
+        cancelled = klass.cancelled_at is None
+        klass.cancelled_at = utcnow() if cancelled else None
+        klass.cancel_reason = "Hoãn" if cancelled else None
+    elif op == 13:
+        klass.program_id = _pick(world["programs"], b)
+    db.session.flush()
+
+
+def _rows(model, columns) -> set:
+    return set(db.session.execute(select(*[getattr(model, c) for c in columns])).all())
+
+
+def assert_rollups_equal_a_recount() -> None:
+    counted = {
+        "cuc": _rows(ClassUnitCount, ["class_id", "unit_id", "enrolled", "participants",
+                                      "completions", "certificates"]),
+        "keys": _rows(TraineeKey, ["user_id", "year", "kind", "key", "first_date"]),
+        "counts": _rows(TraineeKeyCount, ["first_date", "kind", "key", "people"]),
+    }
+    rollups.rebuild()
+    recounted = {
+        "cuc": _rows(ClassUnitCount, ["class_id", "unit_id", "enrolled", "participants",
+                                      "completions", "certificates"]),
+        "keys": _rows(TraineeKey, ["user_id", "year", "kind", "key", "first_date"]),
+        "counts": _rows(TraineeKeyCount, ["first_date", "kind", "key", "people"]),
+    }
+    # Rows at zero may stay behind (a class whose enrolments all left): they count nothing.
+    assert {r for r in counted["cuc"] if any(r[2:])} == recounted["cuc"]
+    assert counted["keys"] == recounted["keys"]
+    assert {r for r in counted["counts"] if r[3]} == recounted["counts"]
+
+
+def recount(year: int, as_of: date | None) -> dict:
+    """The report's figures straight from the rows, by DOMAIN.md's counting rules:
+    {group: (held, enrolled, participants, unique, completions, certificates)}."""
+    end = as_of or date(year, 12, 31)
+    figures: dict = {}
+    for klass in db.session.scalars(select(Class).where(Class.cancelled_at.is_(None))):
+        sessions = [s for s in klass.sessions if s.cancelled_at is None]
+        if not sessions or not any(s.marked_count for s in sessions):
+            continue
+        first = min(s.on_date for s in sessions)
+        if not date(year, 1, 1) <= first <= end:
+            continue
+        keys = [None, ("p", klass.program_id), ("q", (first.month - 1) // 3 + 1),
+                ("m", first.month)]
+        for key in keys:
+            figures.setdefault(key, [0, 0, 0, set(), 0, 0])[0] += 1
+        units_seen = set()
+        for e in db.session.scalars(select(Enrollment).where(
+                Enrollment.class_id == klass.id, Enrollment.status == "enrolled")):
+            certificates = len(db.session.scalars(select(Certificate).where(
+                Certificate.enrollment_id == e.id, Certificate.revoked_at.is_(None))).all())
+            for key in [*keys, ("u", e.unit_id)]:
+                row = figures.setdefault(key, [0, 0, 0, set(), 0, 0])
+                row[1] += 1
+                row[2] += e.attended_count > 0
+                if e.attended_count > 0:
+                    row[3].add(e.user_id)
+                row[4] += e.outcome == "completed"
+                row[5] += certificates
+            if e.unit_id not in units_seen:
+                units_seen.add(e.unit_id)
+                figures[("u", e.unit_id)][0] += 1
+    return {k: (v[0], v[1], v[2], len(v[3]), v[4], v[5]) for k, v in figures.items()}
+
+
+def reported(year: int, as_of: date | None) -> dict:
+    report = compute_report(year, as_of=as_of)
+    rows = [(None, report.total)]
+    rows += [(("p", r.key), r) for r in report.programs]
+    rows += [(("q", r.key), r) for r in report.quarters]
+    rows += [(("m", r.key), r) for r in report.months]
+    rows += [(("u", r.key), r) for r in report.units]
+    found = {
+        key: (r.held_classes, r.enrolled, r.trainee_attendances, r.unique_trainees,
+              r.completions, r.certificates)
+        for key, r in rows
+    }
+    return {k: v for k, v in found.items() if any(v)}
+
+
+OPS = st.lists(st.tuples(st.integers(0, 13), st.integers(0, 50), st.integers(0, 50)),
+               max_size=25)
+
+
+@settings(max_examples=60, deadline=None,
+          suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(steps=OPS)
+def test_rollups_and_report_equal_a_recount_after_any_changes(world, steps):
+    for op, a, b in steps:
+        apply(world, op, a, b)
+    db.session.expire_all()
+    for year, as_of in [(2019, None), (2019, AS_OF[1]), (2019, AS_OF[2]), (2020, None),
+                        (2020, AS_OF[3])]:
+        assert reported(year, as_of) == recount(year, as_of), (year, as_of)
+    assert_rollups_equal_a_recount()
+    db.session.rollback()  # the next example starts from the world as committed
+
+
+def test_rollups_follow_the_services(make):
+    """A roster save, a session cancel and a class cancel move the report at once."""
+    from lms.attendance.services import mark_attendance
+    from lms.classes.services import cancel_class
+    from lms.classes.sessions import cancel_session
+
+    director = make.director()
+    later = utcnow() + timedelta(days=3650)
+    held = []
+    for day in (date(2019, 5, 6), date(2019, 8, 5)):
+        klass = make.klass(start_date=day)
+        session = make.session(klass, on_date=day)
+        people = [make.enrollment(klass) for _ in range(3)]
+        marks = {people[0].id: ("present", ""), people[1].id: ("late", ""),
+                 people[2].id: ("absent", "")}
+        mark_attendance(session, marks, actor=director, reason="Sổ giấy", now=later)
+        held.append((klass, session))
+    total = compute_report(2019).total
+    assert (total.held_classes, total.trainee_attendances, total.unique_trainees) == (2, 4, 4)
+    cancel_session(held[0][1], "Mưa bão", actor=director)
+    total = compute_report(2019).total
+    assert (total.held_classes, total.trainee_attendances, total.unique_trainees) == (1, 2, 2)
+    cancel_class(held[1][0], "Hoãn vì bão", actor=director)
+    assert compute_report(2019).total.trainee_attendances == 0
+    assert_rollups_equal_a_recount()
+
+
+def test_the_migration_creates_the_same_triggers_as_the_code():
+    """The migration holds a copy of the statements (it must never change with the code):
+    a change of the triggers needs a new migration."""
+    import importlib.util
+    from pathlib import Path
+
+    path = next(Path(__file__).parents[2].glob("migrations/versions/5d2e8c1f4a07_*.py"))
+    spec = importlib.util.spec_from_file_location("rollup_migration", path)
+    migration = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(migration)
+
+    def norm(statements):
+        return [" ".join(s.split()) for s in statements]
+
+    for dialect in ("sqlite", "postgresql"):
+        assert migration.TRIGGERS[dialect] == norm(rollups.STATEMENTS[dialect])
+        assert migration.BACKFILL[dialect] == norm(rollups.rebuild_statements(dialect))
