@@ -1,7 +1,7 @@
 """report rollups kept by triggers
 
 Revision ID: 5d2e8c1f4a07
-Revises: 489432b7b533
+Revises: 5a1f0c9e2b7d
 Create Date: 2026-11-26 11:10:00.000000
 
 class_unit_counts, trainee_keys and trainee_key_counts (lms.reports.models), the triggers that
@@ -15,7 +15,7 @@ import sqlalchemy as sa
 
 # revision identifiers, used by Alembic.
 revision = '5d2e8c1f4a07'
-down_revision = '489432b7b533'
+down_revision = '5a1f0c9e2b7d'
 branch_labels = None
 depends_on = None
 
