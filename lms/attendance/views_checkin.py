@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from flask import (
+    abort,
     current_app,
     flash,
     jsonify,
@@ -11,11 +12,12 @@ from flask import (
     request,
     url_for,
 )
-from flask_babel import get_locale
 from flask_babel import gettext as _
 from flask_login import current_user
 from sqlalchemy import select
+from sqlalchemy.exc import DBAPIError
 
+from lms import ratelimit, select_locale
 from lms.access import SIGNED_IN, access
 from lms.attendance import checkin as service
 from lms.attendance.blueprint import bp
@@ -25,6 +27,7 @@ from lms.attendance.views import session_for_marker
 from lms.attendance.walkin import add_walkin, search_people
 from lms.auth.models import User
 from lms.core.forms import ActionForm
+from lms.core.jobs import commit_with_retries, is_retryable
 from lms.errors import DomainError
 from lms.extensions import db, limiter
 from lms.units.models import Unit
@@ -88,12 +91,10 @@ def projector_code(session_id: int):
 # --- the trainee's side ----------------------------------------------------------------------
 
 
-def _user_key() -> str:
-    return f"checkin-user:{current_user.get_id() if current_user.is_authenticated else ''}"
-
-
-def _session_key() -> str:
-    return f"checkin-session:{(request.view_args or {}).get('session_id', 'any')}"
+@limiter.request_filter
+def _limits_checked_in_the_view() -> bool:
+    """The check-in routes count their own limits (_within_limits): Flask-Limiter skips them."""
+    return request.endpoint in ("attendance.checkin_form", "attendance.checkin_landing")
 
 
 def _user_limit() -> str:
@@ -104,8 +105,19 @@ def _session_limit() -> str:
     return current_app.config.get("RATELIMIT_CHECKIN_SESSION_FAILURES", "300 per minute")
 
 
-def _failed(response) -> bool:
-    return response.status_code == 422
+def _within_limits(session_id: int | None) -> bool:
+    """Codes cannot be brute-forced: every POST of a user counts (RATELIMIT_CHECKIN); a session
+    refuses more tries once too many wrong ones came in (..._SESSION_FAILURES, counted by
+    _count_failure). Checked directly: see lms.ratelimit.hit."""
+    session_key = str(session_id) if session_id is not None else "any"
+    return ratelimit.within(_session_limit(), "checkin-session", session_key) and ratelimit.hit(
+        _user_limit(), "checkin-user", current_user.get_id()
+    )
+
+
+def _count_failure(session_id: int | None) -> None:
+    session_key = str(session_id) if session_id is not None else "any"
+    ratelimit.hit(_session_limit(), "checkin-session", session_key)
 
 
 _DONE_PAGES: dict[tuple, str] = {}
@@ -118,7 +130,7 @@ def _done_page(session, status: str, *, already: bool) -> str:
     changed title, time or room renders anew: never stale. Nothing personal is on the page."""
     key = (
         session.id, session.class_id, session.klass.title, session.on_date, session.starts_at,
-        session.ends_at, session.topic, session.room, status, already, str(get_locale()),
+        session.ends_at, session.topic, session.room, status, already, select_locale(),
     )
     page = _DONE_PAGES.get(key)
     if page is None:
@@ -131,63 +143,89 @@ def _done_page(session, status: str, *, already: bool) -> str:
     return page
 
 
+def _refused(message, session, status: int):
+    """The check-in form again, with what the trainee typed and why it was refused."""
+    form = CheckinForm(meta={"csrf": False})
+    return render_template(
+        "attendance/checkin.html", form=form, error=message, session=session
+    ), status
+
+
 def _submit(session_id: int | None):
     """One check-in; the answer page is small and static (no QR, no PDF on this path)."""
     # CSRFProtect has already checked this POST's token (before_request, every POST of the
-    # app); the form checking it a second time only cost time on the hottest path.
-    form = CheckinForm(meta={"csrf": False})
-    if not form.validate_on_submit():
+    # app). The form object is built only to show a refusal: on the way to a check-in it cost
+    # more than the check-in's own read.
+    raw_code = request.form.get("code", "")
+    if not raw_code.strip():
+        form = CheckinForm(meta={"csrf": False})
+        form.validate()  # the field's own message ("type the code")
         return render_template("attendance/checkin.html", form=form, session=None), 422
     user = _user()
     now = local_now()
-    session = None
-    try:
+    found = None
+
+    def check_in():
+        # Read, rules, write and the answer page, then the one commit (commit_with_retries);
+        # the page is rendered before the commit, which would expire an ORM row it prints.
+        nonlocal found
         if session_id is None:
-            session = service.find_session_by_code(user, form.code.data, now)
-            result = service.check_in(user, session, form.code.data, now=now)
+            found = service.find_session_by_code(user, raw_code, now)
+            result = service.check_in(user, found, raw_code, now=now)
         else:
             # The QR path, the hot one: session, settings, enrolment and mark in one read.
-            session, settings, row = service.load_for_checkin(session_id, user)
+            found, settings, row = service.load_for_checkin(session_id, user)
             result = service.check_in(
-                user, session, form.code.data, now=now, preloaded=(settings, row)
+                user, found, raw_code, now=now, preloaded=(settings, row)
             )
+        if result.already:  # nothing written: no commit (below: the rollback ends the read)
+            raise service.AlreadyCheckedIn(result.session, result.status)
+        return _done_page(result.session, result.status, already=False)
+
+    try:
+        # A deadlock or serialisation failure (PostgreSQL) is retried a few times.
+        return commit_with_retries(check_in)
     except service.AlreadyCheckedIn as already:
-        page = _done_page(already.session, already.status, already=True)
         db.session.rollback()
-        return page
+        return _done_page(already.session, already.status, already=True)
     except DomainError as error:
         db.session.rollback()
-        return render_template(
-            "attendance/checkin.html", form=form, error=error.message, session=session
-        ), 422
-    # Rendered before the commit: the commit expires the loaded rows, and reloading them
-    # only to print a title would double this hot path's statements.
-    page = _done_page(result.session, result.status, already=result.already)
-    if not result.already:  # a repeat wrote nothing: the request's teardown ends the read
-        db.session.commit()
-    return page
+        return _refused(error.message, found, 422)
+    except DBAPIError as error:
+        db.session.rollback()
+        if not is_retryable(error):
+            raise
+        current_app.logger.warning("check-in not recorded after retries: %s", error.orig)
+        return _refused(_("The system is busy and your check-in was not recorded. "
+                          "Please press Check in again."), found, 503)
 
 
 @bp.route("/checkin", methods=["GET", "POST"])
 @access(SIGNED_IN)
-@limiter.limit(_user_limit, key_func=_user_key, methods=["POST"])
 def checkin_form():
     if request.method == "POST":
-        return _submit(None)
+        return _limited_submit(None)
     return render_template("attendance/checkin.html", form=CheckinForm(), session=None)
 
 
 @bp.route("/checkin/<int:session_id>", methods=["GET", "POST"])
 @access(SIGNED_IN)
-@limiter.limit(_user_limit, key_func=_user_key, methods=["POST"])
-@limiter.limit(_session_limit, key_func=_session_key, methods=["POST"], deduct_when=_failed)
 def checkin_landing(session_id: int):
     """The QR code's address: GET shows a pre-filled form (records nothing); POST checks in."""
     if request.method == "POST":
-        return _submit(session_id)
+        return _limited_submit(session_id)
     session = service.load_session(session_id)
     form = CheckinForm(data={"code": request.args.get("code", "")[:7]})
     return render_template("attendance/checkin.html", form=form, session=session)
+
+
+def _limited_submit(session_id: int | None):
+    if not _within_limits(session_id):
+        abort(429)
+    response = _submit(session_id)
+    if isinstance(response, tuple) and response[1] == 422:  # a refused try
+        _count_failure(session_id)
+    return response
 
 
 # --- walk-ins ---------------------------------------------------------------------------------
