@@ -27,7 +27,7 @@ from lms.attendance.views import session_for_marker
 from lms.attendance.walkin import add_walkin, search_people
 from lms.auth.models import User
 from lms.core.forms import ActionForm
-from lms.core.jobs import commit_with_retries, is_retryable
+from lms.core.jobs import commit_with_retries
 from lms.errors import DomainError
 from lms.extensions import db, limiter
 from lms.units.models import Unit
@@ -193,11 +193,11 @@ def _submit(session_id: int | None):
     except DomainError as error:
         db.session.rollback()
         return _refused(error.message, found, 422)
-    except DBAPIError as error:
+    except DBAPIError:
+        # What a retry can cure (a lost race) was retried; this outlasted the retries, or no
+        # retry cures it. Nothing was recorded: say so, and let the trainee press again.
         db.session.rollback()
-        if not is_retryable(error):
-            raise
-        current_app.logger.warning("check-in not recorded after retries: %s", error.orig)
+        current_app.logger.exception("check-in not recorded")
         return _refused(_("The system is busy and your check-in was not recorded. "
                           "Please press Check in again."), found, 503)
 

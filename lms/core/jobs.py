@@ -159,8 +159,7 @@ def wait_for_jobs(timeout: float = 60) -> None:
         thread.join(max(0.0, deadline - time.monotonic()))
 
 
-def is_retryable(error: DBAPIError) -> bool:
-    """A failure that running the same transaction again can cure."""
+def _retryable(error: DBAPIError) -> bool:
     code = getattr(error.orig, "sqlstate", None) or getattr(error.orig, "pgcode", None)
     if code in ("40001", "40P01"):  # serialization failure, deadlock detected
         return True
@@ -177,7 +176,7 @@ def commit_with_retries(work: Callable[[], Any], *, attempts: int = 4) -> Any:
             return result
         except DBAPIError as error:
             db.session.rollback()
-            if attempt == attempts - 1 or not is_retryable(error):
+            if attempt == attempts - 1 or not _retryable(error):
                 raise
             time.sleep(0.02 * 2**attempt)
     raise AssertionError("unreachable")
