@@ -51,3 +51,19 @@ def test_failed_attempts_are_limited_per_session_across_users(opened, client, lo
         client.post("/logout")
     assert codes[:8] == [422] * 8
     assert 429 in codes[8:]
+
+
+def test_the_typed_code_page_has_no_shared_failure_limit(opened, client, login, make):
+    # Wrong codes typed by many people must not lock the typed-code page for everyone: only
+    # each person's own limit applies there (the per-session limit guards a QR address).
+    trainees = [make.trainee() for _ in range(3)]
+    for trainee in trainees:
+        make.enrollment(opened.klass, trainee)
+    db.session.commit()
+    codes = []
+    for trainee in trainees:
+        login(trainee)
+        codes += [client.post("/checkin", data={"code": wrong_code(opened.session)}).status_code
+                  for _ in range(4)]
+        client.post("/logout")
+    assert codes == [422] * 12
