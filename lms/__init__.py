@@ -1,11 +1,14 @@
 """The application factory."""
 
 import os
+import time
 from pathlib import Path
 
 from flask import Flask, session
 from sqlalchemy import event
 from sqlalchemy.engine import Engine
+from sqlalchemy.exc import DisconnectionError
+from sqlalchemy.pool import Pool
 
 from lms import config as default_config
 from lms.extensions import babel, csrf, db, limiter, login_manager, migrate
@@ -45,7 +48,7 @@ def create_app(test_config: dict | None = None) -> Flask:
     csrf.init_app(app)
     limiter.init_app(app)
     babel.init_app(
-        app, locale_selector=_select_locale, timezone_selector=lambda: app.config["TIMEZONE"]
+        app, locale_selector=select_locale, timezone_selector=lambda: app.config["TIMEZONE"]
     )
     _init_login(app)
 
@@ -74,8 +77,8 @@ def _finish_config(app: Flask) -> None:
     if url.startswith("sqlite"):
         # Writers wait for each other instead of failing with "database is locked".
         config.setdefault("SQLALCHEMY_ENGINE_OPTIONS", {"connect_args": {"timeout": 30}})
-    else:
-        config.setdefault("SQLALCHEMY_ENGINE_OPTIONS", {"pool_pre_ping": True})
+    # PostgreSQL: no pool_pre_ping, which costs a round trip on every request; a connection
+    # that sat idle is checked instead (_ping_if_idle).
     if config["REDIS_URL"]:
         config["RATELIMIT_STORAGE_URI"] = config["REDIS_URL"]
     else:
@@ -111,7 +114,40 @@ def _sqlite_pragmas(dbapi_connection, _record) -> None:
         cursor.close()
 
 
-def _select_locale() -> str:
+PING_AFTER_IDLE_SECONDS = 10
+
+
+@event.listens_for(Pool, "connect")
+@event.listens_for(Pool, "checkin")
+def _note_idle(_dbapi_connection, record) -> None:
+    record.info["idle_since"] = time.monotonic()
+
+
+@event.listens_for(Pool, "checkout")
+def _ping_if_idle(dbapi_connection, record, _proxy) -> None:
+    """A pooled server connection that sat idle may have been dropped (server restart, network):
+    check it with one round trip and let the pool replace it if it is dead (DisconnectionError:
+    the pool retries with a new one). A connection back from a request moments ago is not
+    checked: pool_pre_ping checks every checkout, one more round trip on every request (the
+    check-in has four or five)."""
+    if type(dbapi_connection).__module__.startswith("sqlite3"):
+        return  # a file, not a server
+    if time.monotonic() - record.info.get("idle_since", 0.0) < PING_AFTER_IDLE_SECONDS:
+        return
+    autocommit = dbapi_connection.autocommit
+    try:
+        dbapi_connection.autocommit = True  # one round trip: no BEGIN, nothing to roll back
+        cursor = dbapi_connection.cursor()
+        try:
+            cursor.execute("SELECT 1")
+        finally:
+            cursor.close()
+        dbapi_connection.autocommit = autocommit
+    except Exception as error:  # noqa: BLE001  (any failure: this connection is unusable)
+        raise DisconnectionError(str(error)) from error
+
+
+def select_locale() -> str:
     from flask import current_app, has_request_context
 
     lang = session.get("lang") if has_request_context() else None
@@ -123,7 +159,9 @@ def _select_locale() -> str:
 def _init_login(app: Flask) -> None:
     from flask_babel import lazy_gettext as _l
     from sqlalchemy import bindparam, select
+    from sqlalchemy.orm import lazyload
 
+    from lms import models  # noqa: F401  (every mapper known: the loader's option needs Unit)
     from lms.auth.models import User
 
     login_manager.init_app(app)
@@ -133,7 +171,12 @@ def _init_login(app: Flask) -> None:
     login_manager.session_protection = "basic"
 
     # Built once: every request runs it, and building a statement costs more than running it.
-    by_token = select(User).where(User.session_token == bindparam("token"), User.active)
+    # The unit is loaded when a page asks for it (few do), not joined on every request.
+    by_token = (
+        select(User)
+        .options(lazyload(User.unit))
+        .where(User.session_token == bindparam("token"), User.active)
+    )
 
     @login_manager.user_loader
     def load_user(token: str):
@@ -142,4 +185,4 @@ def _init_login(app: Flask) -> None:
 
     @app.context_processor
     def _lang():
-        return {"current_lang": _select_locale()}
+        return {"current_lang": select_locale()}

@@ -51,16 +51,28 @@ CSP = (
 )
 
 
+SECURITY_HEADERS = (
+    ("Content-Security-Policy", CSP),
+    ("X-Content-Type-Options", "nosniff"),
+    ("Referrer-Policy", "same-origin"),
+    ("X-Frame-Options", "DENY"),
+)
+HSTS = ("Strict-Transport-Security", "max-age=31536000; includeSubDomains")
+
+
 def _security_headers(response: Response) -> Response:
     from flask import current_app
 
     headers = response.headers
-    headers.setdefault("Content-Security-Policy", CSP)
-    headers.setdefault("X-Content-Type-Options", "nosniff")
-    headers.setdefault("Referrer-Policy", "same-origin")
-    headers.setdefault("X-Frame-Options", "DENY")
+    # A view may set its own (kept); the names are read once: setdefault scans every header
+    # once per call, a twentieth of the check-in's time in Python calls.
+    present = {name.lower() for name in headers.keys()}  # noqa: SIM118  (Headers: names)
+    wanted = SECURITY_HEADERS
     if current_app.config["ENV"] == "production":
-        headers.setdefault("Strict-Transport-Security", "max-age=31536000; includeSubDomains")
+        wanted = (*wanted, HSTS)
+    for name, value in wanted:
+        if name.lower() not in present:
+            headers.add(name, value)
     if "_user_id" in session:
         # Signed-in pages hold personal data: never keep them in a shared cache or the back button.
         # Decided from the session (set by login_user, also for a cookie whose user no longer

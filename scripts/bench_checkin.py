@@ -1,22 +1,31 @@
 """Benchmark: self check-in under gunicorn + wrk, against a bare Flask baseline in the same run.
 
     .venv/bin/python scripts/bench_checkin.py [--trainees 3000] [--runs 3] [--duration 10]
-    LMS_BENCH_DATABASE_URL=postgresql+psycopg://postgres@127.0.0.1:5432/db \
-        .venv/bin/python scripts/bench_checkin.py
+        [--pg URL | LMS_BENCH_DATABASE_URL=URL] [--no-sqlite]
 
-Not a timed test. For each run it builds a class with N enrolled trainees and a session open
-for check-in now, starts gunicorn (gunicorn.conf.py: 2 sync workers) and points wrk
-(2 threads, 16 connections, keep-alive) at it. Every request is a different signed-in trainee
-(session cookie and CSRF token forged with the app's own secret) posting the current code,
-so each trainee posts a few times: the first records, the others answer "already checked in".
-Afterwards it counts rows: exactly one attendance, one audit row and one attended_count per
-trainee, and the session's marked_count equal to the trainees.
+Not a timed test. Measures SQLite, and PostgreSQL too when a URL is given: the check-in works in
+its own scratch database beside it, `<name>_checkin` (created if missing, emptied each run), so
+the province data of the named database is never touched.
+
+For each run it builds a class with N enrolled trainees and a session open for check-in now,
+starts gunicorn (gunicorn.conf.py: 2 sync workers) and points wrk (2 threads, 16 connections,
+keep-alive) at it. Every request is a different signed-in trainee (session cookie and CSRF token
+forged with the app's own secret) posting the current code, so each trainee posts a few times:
+the first records, the others answer "already checked in". Afterwards it counts rows: exactly
+one attendance, one audit row and one attended_count per trainee, and the session's
+marked_count equal to the trainees.
 
 The baseline is a bare Flask + Flask-SQLAlchemy app (below, not part of the product) whose one
 endpoint reads one user row by primary key from the same database, served the same way,
-measured before and after the check-in run (the mean of the two).
-Prints one table of medians: req/s, p50, p99, ratio to the baseline (median of the per-run
-ratios), rows after = trainees. The machine is shared: the load average is printed with it.
+measured before and after the check-in run (the mean of the two). Before each measurement the
+server is warmed until both workers answer (their app loaded) with requests that change nothing
+(the check-in's: GET of its page). The CPU time of the workers and of the database server per
+request is measured beside the throughput: unlike req/s it hardly moves with the other users of
+a shared machine.
+
+Reports through bench/results.py (a table; rows appended to $LMS_BENCH_RESULTS when set): per
+database, check-in req/s (ratio to the bare endpoint), p99 and the rows-after check, with the
+load average.
 """
 
 import argparse
@@ -123,22 +132,33 @@ def build(url: str, count: int):
         return app, session.id, bytes(session.checkin_secret), pairs
 
 
-def checkin_lua(pairs, session_id: int, code: str, cookie_name: str) -> str:
+def checkin_lua(pairs, session_id: int, code: str, cookie_name: str, method: str = "POST") -> str:
+    """wrk script: each request a different trainee (cookie + CSRF token). GET (the warm-up)
+    asks for the check-in page, which records nothing."""
     lines = ["local cookies = {"]
     lines += [f'  {{"{cookie}", "{csrf}"}},' for cookie, csrf in pairs]
     lines.append("}")
     lines.append(f'local path = "/checkin/{session_id}"')
     lines.append(f'local code = "{code}"')
     lines.append(f'local cookie_name = "{cookie_name}"')
+    lines.append(f'local method = "{method}"')
     lines.append("""local n = 0
+local threads = 0
+setup = function(thread)
+  thread:set("index", threads)
+  threads = threads + 1
+end
 init = function(args)
-  -- each wrk thread walks the trainees from its own random offset
-  math.randomseed(os.time() + tonumber(tostring({}):sub(8), 16))
-  n = math.random(#cookies)
+  -- the two wrk threads walk the trainees from opposite ends of the list, so every trainee
+  -- is posted once before any is posted again (random offsets sometimes coincided)
+  n = index * math.floor(#cookies / 2)
 end
 request = function()
   n = n + 1
   local pair = cookies[(n % #cookies) + 1]
+  if method == "GET" then
+    return wrk.format("GET", path, {["Cookie"] = cookie_name .. "=" .. pair[1]})
+  end
   return wrk.format("POST", path, {
     ["Cookie"] = cookie_name .. "=" .. pair[1],
     ["Content-Type"] = "application/x-www-form-urlencoded",
@@ -209,8 +229,11 @@ def wrk(script: Path, path: str, duration: int) -> dict:
     output = subprocess.run(  # noqa: S603
         [shutil.which("wrk") or "wrk", "-t2", "-c16", f"-d{duration}s", "--latency",
          "-s", str(script), f"http://127.0.0.1:{PORT}{path}"],
-        capture_output=True, text=True, check=True,
-    ).stdout
+        capture_output=True, text=True,
+    )
+    if output.returncode != 0:
+        raise RuntimeError(f"wrk failed: {output.stderr or output.stdout}")
+    output = output.stdout
 
     def millis(label: str) -> float:
         value, unit = re.search(rf"^\s*{label}\s+([\d.]+)(us|ms|s)\s*$", output, re.M).groups()
@@ -227,96 +250,204 @@ def wrk(script: Path, path: str, duration: int) -> dict:
     }
 
 
+def warm(script: Path, path: str) -> None:
+    """Until both workers answer at full speed: their app is loaded only after the master
+    listens (2-3 s on a loaded machine), and a run that starts earlier measures the loading.
+    1-second wrk rounds until two agree within 10% (at most 10)."""
+    last = 0.0
+    for _ in range(10):
+        rps = wrk(script, path, 1)["rps"]
+        if last and abs(rps - last) <= 0.1 * max(rps, last):
+            return
+        last = rps
+
+
+def cpu_seconds(pids: list[int]) -> float:
+    """User + system CPU time of these processes so far (Linux /proc; 0 elsewhere)."""
+    total = 0
+    for pid in pids:
+        try:
+            fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+        except OSError:
+            continue
+        total += int(fields[11]) + int(fields[12])  # utime, stime (clock ticks)
+    return total / os.sysconf("SC_CLK_TCK")
+
+
+def worker_pids(master: subprocess.Popen) -> list[int]:
+    try:
+        return [int(p) for p in
+                Path(f"/proc/{master.pid}/task/{master.pid}/children").read_text().split()]
+    except OSError:
+        return []
+
+
+def database_pids(url: str) -> list[int]:
+    """PostgreSQL: the server processes of the workers' connections (same machine)."""
+    if not url.startswith("postgresql"):
+        return []
+    from sqlalchemy import create_engine, text
+
+    engine = create_engine(url)
+    try:
+        with engine.connect() as conn:
+            return list(conn.execute(text(
+                "SELECT pid FROM pg_stat_activity"
+                " WHERE datname = current_database() AND pid <> pg_backend_pid()"
+            )).scalars())
+    finally:
+        engine.dispose()
+
+
+def measure(target: str, env: dict, url: str, log: Path, warm_script: Path, warm_path: str,
+            script_for_run, path: str, duration: int) -> dict:
+    """Start gunicorn with `target`, warm it, run wrk; req/s, latency and CPU per request
+    (workers, and database server processes) over the measured run."""
+    server = start_gunicorn(target, env, log)
+    try:
+        warm(warm_script, warm_path)
+        script = script_for_run()  # after the warm-up: the check-in code must be current
+        workers, database = worker_pids(server), database_pids(url)
+        app_cpu, db_cpu = cpu_seconds(workers), cpu_seconds(database)
+        result = wrk(script, path, duration)
+        result["app_ms"] = (cpu_seconds(workers) - app_cpu) * 1000 / result["requests"]
+        result["db_ms"] = (cpu_seconds(database) - db_cpu) * 1000 / result["requests"]
+        return result
+    finally:
+        stop(server)
+
+
 def run_once(url: str, trainees: int, duration: int, folder: Path) -> tuple[dict, dict, dict]:
     from lms.attendance.checkin import code_for, time_step
 
     app, session_id, secret, pairs = build(url, trainees)
+    cookie_name = app.config["SESSION_COOKIE_NAME"]
     env = {"LMS_DATABASE_URL": url, "LMS_SECRET_KEY": SECRET, "BENCH_USERS": str(trainees)}
     log = folder / "gunicorn.log"
-
     base_lua = folder / "baseline.lua"
     base_lua.write_text("")
-    server = start_gunicorn("scripts.bench_checkin:baseline_app()", env, log)
-    try:
-        wrk(base_lua, "/read", 2)  # warm-up: the baseline gets its best figure
-        base = wrk(base_lua, "/read", duration)
-    finally:
-        stop(server)
+    warm_lua = folder / "warm.lua"
+    warm_lua.write_text(checkin_lua(pairs, session_id, "", cookie_name, method="GET"))
 
-    server = start_gunicorn("wsgi:app", env, log)
-    try:
+    def baseline() -> dict:
+        return measure("scripts.bench_checkin:baseline_app()", env, url, log, base_lua, "/read",
+                       lambda: base_lua, "/read", duration)
+
+    def checkin_script() -> Path:
         # The code lives 30-60 s: take it now, and start a new step if this one ends too soon.
         if 30 - time.time() % 30 < 2:
             time.sleep(30 - time.time() % 30 + 0.1)
-        code = code_for(secret, time_step())
         lua = folder / "checkin.lua"
-        lua.write_text(checkin_lua(pairs, session_id, code, app.config["SESSION_COOKIE_NAME"]))
-        checkin = wrk(lua, "/", duration)
-    finally:
-        stop(server)
+        lua.write_text(checkin_lua(pairs, session_id, code_for(secret, time_step()), cookie_name))
+        return lua
+
+    before = baseline()
+    checkin = measure("wsgi:app", env, url, log, warm_lua, "/", checkin_script, "/", duration)
     # The baseline again after the check-in, averaged with the first: the other users of this
     # shared machine come and go, and a baseline on one side only would bias the ratio.
-    server = start_gunicorn("scripts.bench_checkin:baseline_app()", env, log)
-    try:
-        wrk(base_lua, "/read", 2)
-        after = wrk(base_lua, "/read", duration)
-    finally:
-        stop(server)
-    base = {key: (base[key] + after[key]) / 2 for key in ("rps", "p50", "p99")}
+    after = baseline()
+    base = {key: (before[key] + after[key]) / 2 for key in ("rps", "p50", "p99", "app_ms", "db_ms")}
     return base, checkin, counts(app, session_id)
 
 
-def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--trainees", type=int, default=3000)
-    parser.add_argument("--runs", type=int, default=3)
-    parser.add_argument("--duration", type=int, default=10)
-    args = parser.parse_args()
-    folder = Path(tempfile.mkdtemp(prefix="bench-checkin-"))
-    url = os.environ.get("LMS_BENCH_DATABASE_URL") or f"sqlite:///{folder / 'bench.sqlite3'}"
+def scratch_url(url: str) -> str:
+    """The PostgreSQL database the check-in may empty: `<name>_checkin` beside the given one
+    (created when missing). The given database itself (province data) is never touched."""
+    from sqlalchemy import create_engine, text
+    from sqlalchemy.engine import make_url
+
+    given = make_url(url)
+    scratch = given.set(database=f"{given.database}_checkin")
+    engine = create_engine(given.set(database="postgres"), isolation_level="AUTOCOMMIT")
+    try:
+        with engine.connect() as conn:
+            exists = conn.execute(text("SELECT 1 FROM pg_database WHERE datname = :name"),
+                                  {"name": scratch.database}).first()
+            if not exists:
+                conn.execute(text(f'CREATE DATABASE "{scratch.database}"'))
+    finally:
+        engine.dispose()
+    return scratch.render_as_string(hide_password=False)
+
+
+def measure_database(name: str, url: str, args, folder: Path) -> list:
+    """`args.runs` runs on one database; its result rows (medians)."""
+    from bench.results import Result
+
     bases, checkins, checks = [], [], []
     for run in range(args.runs):
         base, checkin, check = run_once(url, args.trainees, args.duration, folder)
         bases.append(base)
         checkins.append(checkin)
         checks.append(check)
-        print(f"run {run + 1}: baseline {base['rps']:.0f} req/s, check-in {checkin['rps']:.0f} "
-              f"req/s (p99 {checkin['p99']:.1f} ms, non-2xx {checkin['non2xx']}, "
-              f"{checkin['requests']} requests), rows {check}", file=sys.stderr)
+        print(f"{name} run {run + 1}: baseline {base['rps']:.0f} req/s, check-in "
+              f"{checkin['rps']:.0f} req/s (p99 {checkin['p99']:.1f} ms, non-2xx "
+              f"{checkin['non2xx']}, {checkin['requests']} requests, CPU/request app "
+              f"{checkin['app_ms']:.2f} + db {checkin['db_ms']:.2f} ms vs bare "
+              f"{base['app_ms']:.2f} + {base['db_ms']:.2f}), rows {check}, load "
+              f"{' '.join(f'{x:.2f}' for x in os.getloadavg())}", file=sys.stderr, flush=True)
 
     def median(results, key):
         return statistics.median(r[key] for r in results)
 
-    base_rps = median(bases, "rps")
-    ok = all(
-        c["rows"] == c["distinct"] == c["audit"] == c["attended_sum"] == c["marked_count"]
-        == args.trainees for c in checks
-    )
-    rows = ", ".join(f"{c['rows']}" for c in checks)
     load = " ".join(f"{x:.2f}" for x in os.getloadavg())
-    print(f"\nSelf check-in, {args.runs} run(s) of {args.duration} s, median; "
-          f"database {url.split(':')[0]}; {args.trainees} trainees; load average {load}")
-    print(f"{'endpoint':<34}{'req/s':>8}{'p50 ms':>9}{'p99 ms':>9}{'ratio':>8}  rows after")
-    print(f"{'bare Flask, one DB read (GET)':<34}{base_rps:>8.0f}{median(bases, 'p50'):>9.2f}"
-          f"{median(bases, 'p99'):>9.2f}{1:>8.2f}  -")
-    rps = median(checkins, "rps")
+    size = f"{args.trainees:,} trainees, {args.runs} × {args.duration} s"
+    base_rps, rps, p99 = median(bases, "rps"), median(checkins, "rps"), median(checkins, "p99")
     # The ratio of each run (both measured within the same minute), then the median.
     ratio = statistics.median(c["rps"] / b["rps"] for b, c in zip(bases, checkins, strict=True))
     non2xx = sum(c["non2xx"] for c in checkins)
-    print(f"{'check-in POST /checkin/<id>':<34}{rps:>8.0f}{median(checkins, 'p50'):>9.2f}"
-          f"{median(checkins, 'p99'):>9.2f}{ratio:>8.2f}  {rows} "
-          f"(= {args.trainees}: {'yes' if ok else 'NO'})")
-    print(f"non-2xx answers to check-in: {non2xx}; targets: >= 1000 req/s, p99 < 50 ms, "
-          f"ratio >= 0.40, rows = trainees")
+    cpu = (f"CPU per request: check-in {median(checkins, 'app_ms'):.2f} ms app"
+           + (f" + {median(checkins, 'db_ms'):.2f} ms db" if name == "postgresql" else "")
+           + f", bare {median(bases, 'app_ms'):.2f} ms"
+           + (f" + {median(bases, 'db_ms'):.2f} ms" if name == "postgresql" else ""))
     consistent = all(
         c["rows"] == c["distinct"] == c["audit"] == c["attended_sum"] == c["marked_count"]
         for c in checks
     )
-    print(f"rows = distinct trainees = audit rows = sum(attended_count) = marked_count in every "
-          f"run: {'yes' if consistent else 'NO'}")
-    if any(c["requests"] < 2 * args.trainees for c in checkins):
-        print("note: a run made fewer than 2 x trainees requests, so each wrk thread did not "
-              "reach every trainee: rows < trainees there is not a loss")
+    # A short run (fewer than 2 × trainees requests) does not reach every trainee: fewer rows
+    # there is not a loss, as long as every count agrees.
+    covered = all(c["requests"] >= 2 * args.trainees for c in checkins)
+    rows_ok = consistent and (not covered or all(c["rows"] == args.trainees for c in checks))
+    measure_name = "self check-in POST (gunicorn 2 workers, wrk 16 connections)"
+    return [
+        Result(measure_name, name, size, rps, unit="req/s",
+               baseline="bare Flask, one DB read", baseline_value=base_rps, ratio=ratio,
+               target="≥ 1,000 req/s, p99 < 50 ms, ≥ 0.40 of bare",
+               ok=rps >= 1000 and p99 < 50 and ratio >= 0.40 and non2xx == 0,
+               note=f"{cpu}; non-2xx {non2xx}; load {load}"),
+        Result("self check-in p99 latency", name, size, p99, unit="ms",
+               baseline="bare Flask, one DB read", baseline_value=median(bases, "p99"),
+               target="< 50 ms", ok=p99 < 50),
+        Result("self check-in rows after (attendance = audit = attended_count = marked_count)",
+               name, size, float(min(c["rows"] for c in checks)), unit="rows",
+               target=f"= {args.trainees:,} trainees: none lost, none doubled", ok=rows_ok,
+               note=", ".join(str(c["rows"]) for c in checks)
+               + ("" if covered else "; short run: not every trainee reached")),
+    ]
+
+
+def main() -> None:
+    from bench.results import emit
+
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--trainees", type=int, default=3000)
+    parser.add_argument("--runs", type=int, default=3)
+    parser.add_argument("--duration", type=int, default=10)
+    parser.add_argument("--pg", default=os.environ.get("LMS_BENCH_DATABASE_URL", ""),
+                        help="PostgreSQL URL (default: $LMS_BENCH_DATABASE_URL); its "
+                        "<name>_checkin database is used")
+    parser.add_argument("--no-sqlite", action="store_true")
+    args = parser.parse_args()
+    if shutil.which("wrk") is None:
+        raise SystemExit("wrk is not installed (Debian: apt-get install wrk)")
+    folder = Path(tempfile.mkdtemp(prefix="bench-checkin-"))
+    targets = [] if args.no_sqlite else [("sqlite", f"sqlite:///{folder / 'bench.sqlite3'}")]
+    if args.pg:
+        targets.append(("postgresql", scratch_url(args.pg)))
+    rows = []
+    for name, url in targets:
+        rows += measure_database(name, url, args, folder)
+    emit(rows)
 
 
 if __name__ == "__main__":

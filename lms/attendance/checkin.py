@@ -2,7 +2,8 @@
 
 No table of codes: the server recomputes the code of the current and the previous step
 (the grace period), so a code photographed and sent away stops working within a minute.
-The check-in itself is insert-only and lean: a handful of statements, no QR or PDF work.
+The check-in itself is insert-only and lean: one read and one write (checkin_sql.py), no QR or
+PDF work.
 """
 
 from __future__ import annotations
@@ -23,7 +24,7 @@ from lms.attendance.checkin_sql import (  # load_for_checkin: the view's entry p
     EnrolmentRow,
     SessionView,
     load_for_checkin,  # noqa: F401
-    write_statements,
+    record_checkin,
 )
 from lms.attendance.clock import (
     AttendanceSettings,
@@ -220,25 +221,9 @@ def check_in(
         )
     late_after = starts(session) + timedelta(minutes=settings.checkin_late_after_minutes)
     status = "late" if now > late_after else "present"
-    stamp = utcnow()
-    # Lock order as in write_marks (session row first): no deadlock with a roster save.
-    statements = write_statements(db.session.get_bind().dialect.name)
-    # Core statements on the session's own connection: same transaction, no ORM layer.
-    connection = db.session.connection()
-    connection.execute(statements.count_session, {"session_id": session.id})
-    inserted = connection.execute(
-        statements.insert_mark,
-        {"session_id": session.id, "enrollment_id": enrollment_id, "status": status,
-         "marked_by_id": user.id, "marked_at": stamp},
-    ).first()
-    if inserted is None:
+    if not record_checkin(session_id=session.id, enrollment_id=enrollment_id, user_id=user.id,
+                          status=status, at=utcnow()):
         raise AlreadyCheckedIn(session, status)
-    connection.execute(statements.count_enrolment, {"enrollment_id": enrollment_id})
-    connection.execute(
-        statements.audit,
-        {"at": stamp, "actor_id": user.id, "object_id": enrollment_id,
-         "session_id": session.id, "new_value": status},
-    )
     if isinstance(session, ClassSession):  # an ORM row in this session: its count moved
         db.session.expire(session, ["marked_count"])
     return CheckinResult(session, status, already=False)

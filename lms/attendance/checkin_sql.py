@@ -1,5 +1,5 @@
 """The check-in POST's SQL, built once: one read (session, class, settings, enrolment, mark)
-into plain read-only views, and the four writes of a new check-in.
+into plain read-only views, and the writes of a new check-in (record_checkin).
 
 Measured under gunicorn + wrk: building statements and loading ORM rows per request cost more
 than running them on SQLite (scripts/bench_checkin.py). The rules stay in checkin.py.
@@ -13,8 +13,8 @@ from datetime import date, datetime
 from datetime import time as dt_time
 from typing import Any
 
-from sqlalchemy import and_, bindparam, select, update
-from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy import and_, bindparam, select, text, update
+from sqlalchemy.dialects import sqlite
 from werkzeug.exceptions import NotFound
 
 from lms.attendance.clock import AttendanceSettings
@@ -24,6 +24,7 @@ from lms.auth.models import User
 from lms.classes.models import Class, ClassSession
 from lms.core.models import AuditLog, CenterSettings
 from lms.core.settings import _DEFAULTS
+from lms.core.types import UTCDateTime
 from lms.enrollment.models import Enrollment
 from lms.extensions import db
 
@@ -120,36 +121,91 @@ def load_for_checkin(
     return session, settings, row
 
 
-@dataclass(frozen=True)
-class _WriteStatements:
-    count_session: Any
-    insert_mark: Any
-    count_enrolment: Any
-    audit: Any
+# --- the writes of a new check-in: the one place they happen ----------------------------------
+#
+# The mark, the two rollups it moves (ClassSession.marked_count, Enrollment.attended_count) and
+# its audit row, in the caller's transaction. A rollup that must move with every check-in is one
+# more UPDATE here, in both forms: a CTE reading `mark` (PostgreSQL), a statement after the mark
+# (SQLite). (Database triggers on these tables fire here too: the statements are plain SQL.)
+
+# PostgreSQL: one statement, one round trip (each round trip costs CPU in both processes, and
+# the session row stays locked until the commit: fewer round trips, shorter lock).
+# The session row is locked first, as write_marks locks it first: a roster save of the same
+# session never waits for this insert while this waits for its lock (no deadlock).
+# No mark is written when one exists (ON CONFLICT): then `mark` is empty, nothing else moves
+# and the statement returns no row.
+_PG_CHECKIN = text("""
+WITH locked AS (
+    SELECT id FROM class_sessions WHERE id = :_sid FOR UPDATE
+), mark AS (
+    INSERT INTO attendances
+        (session_id, enrollment_id, status, note, method, marked_by_id, marked_at)
+    SELECT id, :_eid, :_status, '', 'checkin', :_uid, :_at FROM locked
+    ON CONFLICT (session_id, enrollment_id) DO NOTHING
+    RETURNING id, session_id, enrollment_id
+), session_count AS (
+    UPDATE class_sessions SET marked_count = marked_count + 1
+    WHERE id = (SELECT session_id FROM mark)
+), enrolment_count AS (
+    UPDATE enrollments SET attended_count = attended_count + 1
+    WHERE id = (SELECT enrollment_id FROM mark)
+), audit AS (
+    INSERT INTO audit_log
+        (at, actor_id, action, object_type, object_id, session_id, new_value, method)
+    SELECT :_at, :_uid, 'attendance', 'enrollments', enrollment_id, session_id, :_status,
+           'checkin'
+    FROM mark
+)
+SELECT id FROM mark
+""").bindparams(bindparam("_at", type_=UTCDateTime()))
 
 
 @functools.cache
-def write_statements(dialect_name: str) -> _WriteStatements:
-    """The four writes of a new check-in, built once per dialect (bound parameters only):
-    building a statement per request cost more than running it on SQLite."""
-    insert = postgresql.insert if dialect_name == "postgresql" else sqlite.insert
-    return _WriteStatements(
-        count_session=update(sessions_table)
-        .where(sessions_table.c.id == bindparam("session_id"))
-        .values(marked_count=sessions_table.c.marked_count + 1),
-        insert_mark=insert(attendances)
-        .values(session_id=bindparam("session_id"), enrollment_id=bindparam("enrollment_id"),
-                status=bindparam("status"), note="", method="checkin",
-                marked_by_id=bindparam("marked_by_id"), marked_at=bindparam("marked_at"))
+def _sqlite_writes() -> tuple[Any, tuple[Any, ...]]:
+    """SQLite: the mark, then (only if it was new) the rollups and the audit row. Built once:
+    building a statement per request cost more than running it. The driver opens the write
+    transaction at the insert; the commit follows at once (one short transaction)."""
+    insert_mark = (
+        sqlite.insert(attendances)
+        .values(session_id=bindparam("_sid"), enrollment_id=bindparam("_eid"),
+                status=bindparam("_status"), note="", method="checkin",
+                marked_by_id=bindparam("_uid"), marked_at=bindparam("_at"))
         .on_conflict_do_nothing(index_elements=["session_id", "enrollment_id"])
-        .returning(attendances.c.id),
-        count_enrolment=update(enrollments)
-        .where(enrollments.c.id == bindparam("enrollment_id"))
+        .returning(attendances.c.id)
+    )
+    after_mark = (
+        update(sessions_table)
+        .where(sessions_table.c.id == bindparam("_sid"))
+        .values(marked_count=sessions_table.c.marked_count + 1),
+        update(enrollments)
+        .where(enrollments.c.id == bindparam("_eid"))
         .values(attended_count=enrollments.c.attended_count + 1),
-        audit=AuditLog.__table__.insert().values(
-            at=bindparam("at"), actor_id=bindparam("actor_id"), action="attendance",
-            object_type="enrollments", object_id=bindparam("object_id"),
-            session_id=bindparam("session_id"), old_value=None, new_value=bindparam("new_value"),
+        AuditLog.__table__.insert().values(
+            at=bindparam("_at"), actor_id=bindparam("_uid"), action="attendance",
+            object_type="enrollments", object_id=bindparam("_eid"),
+            session_id=bindparam("_sid"), old_value=None, new_value=bindparam("_status"),
             method="checkin",
         ),
     )
+    return insert_mark, after_mark
+
+
+def record_checkin(
+    *, session_id: int, enrollment_id: int, user_id: int, status: str, at: datetime
+) -> bool:
+    """Write a new check-in (mark, rollups, audit) in the current transaction. False, and
+    nothing written, when the enrolment already has a mark at this session (a concurrent
+    request of the same trainee won)."""
+    connection = db.session.connection()  # Core on the session's connection: same transaction
+    # Bind names differ from the column names: Core would take a column-named key as a value
+    # to write, and every statement gets the same parameters.
+    params = {"_sid": session_id, "_eid": enrollment_id, "_uid": user_id, "_status": status,
+              "_at": at}
+    if connection.dialect.name == "postgresql":
+        return connection.execute(_PG_CHECKIN, params).first() is not None
+    insert_mark, after_mark = _sqlite_writes()
+    if connection.execute(insert_mark, params).first() is None:
+        return False
+    for statement in after_mark:
+        connection.execute(statement, params)
+    return True

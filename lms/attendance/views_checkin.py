@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from flask import (
+    abort,
     current_app,
     flash,
     jsonify,
@@ -11,12 +12,12 @@ from flask import (
     request,
     url_for,
 )
-from flask_babel import get_locale
 from flask_babel import gettext as _
 from flask_login import current_user
 from sqlalchemy import select
 from werkzeug.exceptions import NotFound
 
+from lms import ratelimit, select_locale
 from lms.attendance import checkin as service
 from lms.attendance.blueprint import bp
 from lms.attendance.clock import local_now
@@ -27,6 +28,7 @@ from lms.auth.models import User
 from lms.classes.models import ClassSession
 from lms.classes.services import visible_class_for_trainee
 from lms.core.forms import ActionForm
+from lms.core.retry import BusyError, run_with_retries
 from lms.errors import DomainError
 from lms.extensions import db, limiter
 from lms.units.models import Unit
@@ -87,12 +89,10 @@ def projector_code(session_id: int):
 # --- the trainee's side ----------------------------------------------------------------------
 
 
-def _user_key() -> str:
-    return f"checkin-user:{current_user.get_id() if current_user.is_authenticated else ''}"
-
-
-def _session_key() -> str:
-    return f"checkin-session:{(request.view_args or {}).get('session_id', 'any')}"
+@limiter.request_filter
+def _limits_checked_in_the_view() -> bool:
+    """The check-in routes count their own limits (_within_limits): Flask-Limiter skips them."""
+    return request.endpoint in ("attendance.checkin_form", "attendance.checkin_landing")
 
 
 def _user_limit() -> str:
@@ -103,8 +103,20 @@ def _session_limit() -> str:
     return current_app.config.get("RATELIMIT_CHECKIN_SESSION_FAILURES", "300 per minute")
 
 
-def _failed(response) -> bool:
-    return response.status_code == 422
+def _within_limits(session_id: int | None) -> bool:
+    """Codes cannot be brute-forced: every POST of a user counts (RATELIMIT_CHECKIN), and a
+    session's QR address refuses more tries once too many wrong ones came in from anyone
+    (..._SESSION_FAILURES, counted by _count_failure). Counted directly (lms.ratelimit)."""
+    if session_id is not None and not ratelimit.within(
+        _session_limit(), "checkin-session", str(session_id)
+    ):
+        return False
+    return ratelimit.hit(_user_limit(), "checkin-user", current_user.get_id())
+
+
+def _count_failure(session_id: int | None) -> None:
+    if session_id is not None:
+        ratelimit.hit(_session_limit(), "checkin-session", str(session_id))
 
 
 _DONE_PAGES: dict[tuple, str] = {}
@@ -117,7 +129,7 @@ def _done_page(session, status: str, *, already: bool) -> str:
     changed title, time or room renders anew: never stale. Nothing personal is on the page."""
     key = (
         session.id, session.class_id, session.klass.title, session.on_date, session.starts_at,
-        session.ends_at, session.topic, session.room, status, already, str(get_locale()),
+        session.ends_at, session.topic, session.room, status, already, select_locale(),
     )
     page = _DONE_PAGES.get(key)
     if page is None:
@@ -130,66 +142,84 @@ def _done_page(session, status: str, *, already: bool) -> str:
     return page
 
 
+def _refused(message, session, session_id: int | None, status: int):
+    """The check-in form again, with what the trainee typed and why it was refused; `session`
+    only when its class is the trainee's to see (never name another's class)."""
+    form = CheckinForm(meta={"csrf": False})
+    return render_template(
+        "attendance/checkin.html", form=form, error=message, session=session,
+        session_id=session_id,
+    ), status
+
+
 def _submit(session_id: int | None):
     """One check-in; the answer page is small and static (no QR, no PDF on this path)."""
     # CSRFProtect has already checked this POST's token (before_request, every POST of the
-    # app); the form checking it a second time only cost time on the hottest path.
-    form = CheckinForm(meta={"csrf": False})
-    if not form.validate_on_submit():
+    # app). The form object is built only to show a refusal: on the way to a check-in it cost
+    # more than the check-in's own read.
+    raw_code = request.form.get("code", "")
+    if not raw_code.strip():
+        form = CheckinForm(meta={"csrf": False})
+        form.validate()  # the field's own message ("type the code")
         return render_template(
             "attendance/checkin.html", form=form, session=None, session_id=session_id
         ), 422
     user = _user()
     now = local_now()
-    session = shown = None  # shown: the session, if its class is the trainee's to see
-    try:
+    shown = None  # the session, once known to be the trainee's to see
+
+    def check_in():
+        # Read, rules, write and the answer page, then the one commit (run_with_retries);
+        # the page is rendered before the commit, which would expire an ORM row it prints.
+        nonlocal shown
         if session_id is None:
-            session = service.find_session_by_code(user, form.code.data, now)
-            shown = session
-            result = service.check_in(user, session, form.code.data, now=now)
+            found = shown = service.find_session_by_code(user, raw_code, now)
+            result = service.check_in(user, found, raw_code, now=now)
         else:
             # The QR path, the hot one: session, settings, enrolment and mark in one read.
             try:
-                session, settings, row = service.load_for_checkin(session_id, user)
+                found, settings, row = service.load_for_checkin(session_id, user)
             except NotFound:  # answered as for a session of someone else's class
                 raise service.NotEnrolled() from None
-            shown = session if row is not None else None  # never name another's class
+            shown = found if row is not None else None
             result = service.check_in(
-                user, session, form.code.data, now=now, preloaded=(settings, row)
+                user, found, raw_code, now=now, preloaded=(settings, row)
             )
-    except service.AlreadyCheckedIn as already:
-        page = _done_page(already.session, already.status, already=True)
-        db.session.rollback()
-        return page
+        return _done_page(result.session, result.status, already=result.already)
+
+    # The answer ends with a COMMIT even when nothing was written ("already checked in"): a
+    # ROLLBACK makes psycopg forget its prepared statements (it must, after rolled-back DDL),
+    # so PostgreSQL would parse and plan this path's statements on every request again
+    # (measured on a loaded 2-core machine: the server's CPU per repeated check-in 0.7 ms with
+    # the rollback, 0.33 ms with the commit).
+    try:
+        # A deadlock or serialisation failure (PostgreSQL) is retried a few times.
+        return run_with_retries(check_in)
+    except service.AlreadyCheckedIn as already:  # a concurrent request of this trainee won
+        db.session.commit()  # nothing written (see above)
+        return _done_page(already.session, already.status, already=True)
+    except BusyError:
+        # A lost race outlasted the retries. Nothing was recorded: say so, and let the trainee
+        # press again.
+        current_app.logger.warning("check-in not recorded: the database stayed busy")
+        return _refused(_("The system is busy and your check-in was not recorded. "
+                          "Please press Check in again."), shown, session_id, 503)
     except DomainError as error:
-        db.session.rollback()
-        return render_template(
-            "attendance/checkin.html", form=form, error=error.message, session=shown,
-            session_id=session_id,
-        ), 422
-    # Rendered before the commit: the commit expires the loaded rows, and reloading them
-    # only to print a title would double this hot path's statements.
-    page = _done_page(result.session, result.status, already=result.already)
-    if not result.already:  # a repeat wrote nothing: the request's teardown ends the read
-        db.session.commit()
-    return page
+        return _refused(error.message, shown, session_id, 422)
 
 
 @bp.route("/checkin", methods=["GET", "POST"])
-@limiter.limit(_user_limit, key_func=_user_key, methods=["POST"])
 def checkin_form():
     if request.method == "POST":
-        return _submit(None)
+        return _limited_submit(None)
     return render_template("attendance/checkin.html", form=CheckinForm(), session=None)
 
 
 @bp.route("/checkin/<int:session_id>", methods=["GET", "POST"])
-@limiter.limit(_user_limit, key_func=_user_key, methods=["POST"])
-@limiter.limit(_session_limit, key_func=_session_key, methods=["POST"], deduct_when=_failed)
 def checkin_landing(session_id: int):
     """The QR code's address: GET shows a pre-filled form (records nothing); POST checks in."""
     if request.method == "POST":
-        return _submit(session_id)
+        return _limited_submit(session_id)
     # The session's class and time only for a class the person may see: for anyone else an
     # existing session and a missing one look the same (no existence oracle). The form still
     # posts here, so a walk-in who scanned the code is told to see the instructor.
@@ -200,6 +230,15 @@ def checkin_landing(session_id: int):
     return render_template(
         "attendance/checkin.html", form=form, session=session, session_id=session_id
     )
+
+
+def _limited_submit(session_id: int | None):
+    if not _within_limits(session_id):
+        abort(429)
+    response = _submit(session_id)
+    if isinstance(response, tuple) and response[1] == 422:  # a refused try
+        _count_failure(session_id)
+    return response
 
 
 # --- walk-ins ---------------------------------------------------------------------------------
