@@ -32,6 +32,8 @@ class Size:
 
 SIZES = {
     "1m": Size("1m", scale=7.8, population=110_000),
+    # Ten times the classes and people: ~10 M attendance records (builds for ~10 minutes).
+    "10m": Size("10m", scale=78, population=1_100_000),
 }
 
 
