@@ -38,9 +38,12 @@ BEGIN, END = "<!-- bench:begin -->", "<!-- bench:end -->"
 def steps(size, quick: bool) -> dict[str, list[str]]:
     """name → command. The report script gets the size's generator settings and file."""
     py = sys.executable
-    report = [py, "scripts/bench_report.py", "--sqlite", str(size.sqlite_path),
-              "--scale", str(size.scale), "--population", str(size.population),
-              "--years", str(size.years), "--year", str(size.year)]
+    report = [py, "scripts/bench_report.py", "--sqlite", str(size.sqlite_path)]
+    if '"--size"' in (ROOT / "scripts" / "bench_report.py").read_text(encoding="utf-8"):
+        report += ["--size", size.name]  # its own sizes (the same generator settings)
+    else:
+        report += ["--scale", str(size.scale), "--population", str(size.population),
+                   "--years", str(size.years), "--year", str(size.year)]
     if quick:
         return {
             "report": [*report, "--runs", "3"],
