@@ -27,9 +27,13 @@ test: deps $(MO)
 lint: deps
 	$(BIN)/ruff check .
 
+# Benchmarks at province scale (docs/benchmarks.md), not part of `make test`:
+# make bench [SIZE=10m] [BENCH="--quick --only pages,coldstart --docs"]
+# and on PostgreSQL too with LMS_BENCH_DATABASE_URL=postgresql+psycopg://...
+SIZE ?= 1m
 bench: deps $(MO)
 	@scripts/system-deps.sh run
-	$(BIN)/python -m bench
+	$(BIN)/python -m bench --size $(SIZE) $(BENCH)
 
 deps: $(VENV)/.installed
 

@@ -83,20 +83,30 @@ class AuditRow:
 
 
 def list_session_audit(session_id: int, limit: int = 500) -> list[AuditRow]:
-    """The session's attendance changes, newest first, with who did it and to whom: one query."""
+    """The session's attendance changes, newest first, with who did it and to whom: one query.
+
+    The newest `limit` entries are chosen first and only they are joined to the names: the
+    log only grows, and joining all of it before the limit made the page slower with every
+    correction (PostgreSQL: 50 ms at 1,800 entries)."""
     actor = aliased(User)
     trainee = aliased(User)
+    newest = (
+        select(AuditLog.id)
+        .where(AuditLog.session_id == session_id, AuditLog.action == "attendance")
+        .order_by(AuditLog.id.desc())
+        .limit(limit)
+        .subquery()
+    )
     statement = (
         select(AuditLog, actor.full_name, trainee.full_name)
+        .join(newest, newest.c.id == AuditLog.id)
         .outerjoin(actor, actor.id == AuditLog.actor_id)
         .outerjoin(
             Enrollment,
             and_(AuditLog.object_type == "enrollments", Enrollment.id == AuditLog.object_id),
         )
         .outerjoin(trainee, trainee.id == Enrollment.user_id)
-        .where(AuditLog.session_id == session_id, AuditLog.action == "attendance")
         .order_by(AuditLog.id.desc())
-        .limit(limit)
     )
     return [
         AuditRow(

@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import bindparam, exists, select, update
+from sqlalchemy import Integer, String, bindparam, exists, func, literal, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm.util import identity_key
 from werkzeug.exceptions import NotFound
@@ -217,12 +217,7 @@ def write_marks(
     if not audit:
         return MarkResult(0, 0)
     if to_insert:
-        inserted = db.session.execute(
-            dialect_insert(attendances)
-            .values(to_insert)
-            .on_conflict_do_nothing(index_elements=["session_id", "enrollment_id"])
-            .returning(attendances.c.enrollment_id)
-        ).all()
+        inserted = _insert_new_marks(to_insert)
         if len(inserted) != len(to_insert):  # only a writer that skipped the lock gets here
             raise DomainError(
                 _l("Someone else changed this attendance at the same moment. Reload and retry.")
@@ -247,14 +242,70 @@ def write_marks(
     return MarkResult(len(audit), len(to_insert))
 
 
+def _insert_new_marks(rows: list[dict]) -> list:
+    """INSERT the marks (one session, one writer, one moment), skipping any that exists;
+    the enrolment ids inserted.
+
+    On PostgreSQL the varying columns go as three arrays through unnest(): a VALUES list of 300
+    rows (2,100 parameters) took 135–220 ms through SQLAlchemy and psycopg, the arrays 10–20 ms.
+    """
+    if db.session.get_bind().dialect.name != "postgresql":
+        return db.session.execute(
+            dialect_insert(attendances)
+            .values(rows)
+            .on_conflict_do_nothing(index_elements=["session_id", "enrollment_id"])
+            .returning(attendances.c.enrollment_id)
+        ).all()
+    first = rows[0]
+    marks = func.unnest(
+        bindparam("_ids", [r["enrollment_id"] for r in rows], type_=postgresql.ARRAY(Integer)),
+        bindparam("_statuses", [r["status"] for r in rows], type_=postgresql.ARRAY(String)),
+        bindparam("_notes", [r["note"] for r in rows], type_=postgresql.ARRAY(String)),
+    ).table_valued("enrollment_id", "status", "note").render_derived(name="marks")
+    columns = attendances.c
+    source = select(
+        literal(first["session_id"], columns.session_id.type),
+        marks.c.enrollment_id,
+        marks.c.status,
+        marks.c.note,
+        literal(first["method"], columns.method.type),
+        literal(first["marked_by_id"], columns.marked_by_id.type),
+        literal(first["marked_at"], columns.marked_at.type),
+    )
+    names = ["session_id", "enrollment_id", "status", "note", "method", "marked_by_id",
+             "marked_at"]
+    return db.session.execute(
+        postgresql.insert(attendances)
+        .from_select(names, source)
+        .on_conflict_do_nothing(index_elements=["session_id", "enrollment_id"])
+        .returning(attendances.c.enrollment_id)
+    ).all()
+
+
 def apply_rollup_deltas(deltas: dict[int, dict[str, int]]) -> None:
-    """Move each enrolment's counters by its delta, in one executemany statement."""
+    """Move each enrolment's counters by its delta, in one statement (PostgreSQL: over arrays,
+    ~5× faster than psycopg's executemany of 300 rows) or one executemany."""
     rows = [
         {"_eid": eid, "_a": d["attended"], "_e": d["excused"], "_b": d["absent"]}
         for eid, d in deltas.items()
         if any(d.values())
     ]
-    if rows:
+    if rows and db.session.get_bind().dialect.name == "postgresql":
+        numbers = postgresql.ARRAY(Integer)
+        delta = func.unnest(
+            *(bindparam(key, [r[key] for r in rows], type_=numbers)
+              for key in ("_eid", "_a", "_e", "_b"))
+        ).table_valued("id", "attended", "excused", "absent").render_derived(name="delta")
+        db.session.execute(
+            update(enrollments)
+            .where(enrollments.c.id == delta.c.id)
+            .values(
+                attended_count=enrollments.c.attended_count + delta.c.attended,
+                excused_count=enrollments.c.excused_count + delta.c.excused,
+                absent_count=enrollments.c.absent_count + delta.c.absent,
+            )
+        )
+    elif rows:
         db.session.execute(
             update(enrollments)
             .where(enrollments.c.id == bindparam("_eid"))

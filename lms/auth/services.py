@@ -1,5 +1,7 @@
 """Sign-in, sign-out and passwords."""
 
+from functools import cache
+
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import or_, select
 from werkzeug.security import check_password_hash, generate_password_hash
@@ -11,9 +13,14 @@ from lms.errors import DomainError
 from lms.extensions import db
 
 MIN_PASSWORD_LENGTH = 8
-# Checked against when the account does not exist, so that an unknown name and a wrong
-# password take the same time.
-_DUMMY_HASH = generate_password_hash("not a password", method="scrypt")
+
+
+@cache
+def _dummy_hash() -> str:
+    """Checked against when the account does not exist, so that an unknown name and a wrong
+    password take the same time. Made on first use: scrypt costs ~0.2 s, which every start
+    of the app (and `flask --help`) paid when it was made at import."""
+    return generate_password_hash("not a password", method="scrypt")
 
 
 def hash_password(password: str) -> str:
@@ -31,7 +38,7 @@ def find_by_login(login: str) -> User | None:
 def authenticate(login: str, password: str) -> User | None:
     """The active user with these credentials, or None; same work whether or not it exists."""
     user = find_by_login(login)
-    stored = user.password_hash if user and user.password_hash else _DUMMY_HASH
+    stored = user.password_hash if user and user.password_hash else _dummy_hash()
     ok = check_password_hash(stored, password or "")
     if user is None or not user.password_hash or not ok or not user.active:
         return None

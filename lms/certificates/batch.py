@@ -7,7 +7,6 @@ import zipfile
 
 from flask import current_app
 from flask_babel import lazy_gettext as _l
-from pypdf import PdfWriter
 from sqlalchemy import select
 from sqlalchemy.orm import selectinload
 
@@ -110,6 +109,8 @@ def merged_pdf(ctx: JobContext) -> None:
     if len(parts) == 1:
         path.write_bytes(parts[0])
     else:
+        from pypdf import PdfWriter  # imported here: ~0.3 s that every app start paid
+
         writer = PdfWriter()
         for part in parts:
             writer.append(io.BytesIO(part))

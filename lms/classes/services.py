@@ -285,9 +285,15 @@ def last_session_dates(class_ids: list[int]) -> dict[int, date]:
 
 
 def list_classes(
-    *, year: int | None = None, program_id: int | None = None, status: str | None = None
+    *,
+    year: int | None = None,
+    since: date | None = None,
+    program_id: int | None = None,
+    status: str | None = None,
 ) -> list[tuple[Class, str]]:
-    """Classes for the director's list with their status; two queries whatever the number."""
+    """Classes for the director's list with their status; two queries whatever the number.
+
+    `since`: only classes starting on or after that day (the list's default: this year on)."""
     query = (
         select(Class)
         .options(selectinload(Class.instructors))
@@ -295,6 +301,8 @@ def list_classes(
     )
     if year:
         query = query.where(extract("year", Class.start_date) == year)
+    if since:
+        query = query.where(Class.start_date >= since)
     if program_id:
         query = query.where(Class.program_id == program_id)
     classes = list(db.session.scalars(query))

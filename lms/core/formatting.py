@@ -1,8 +1,10 @@
 """How dates and numbers are written here: dd/mm/yyyy, 16.837, 117%."""
 
 from datetime import date, datetime
+from functools import cache
 from zoneinfo import ZoneInfo
 
+from babel import Locale
 from babel.numbers import format_decimal
 from flask import current_app
 from flask_babel import get_locale
@@ -44,7 +46,17 @@ def long_date(value: date) -> str:
 def fmt_number(value: int | float | None) -> str:
     if value is None:
         return "—"
-    return format_decimal(value, locale=str(get_locale() or "vi"))
+    locale = get_locale() or Locale.parse("vi")
+    if isinstance(value, int):
+        # Whole numbers are most of what pages show (a grid of 300 rows has thousands):
+        # Babel's format_decimal costs ~0.1 ms each, this the same result ("16.837") in ~1 µs.
+        return f"{value:,}".replace(",", _group_symbol(locale))
+    return format_decimal(value, locale=locale)
+
+
+@cache
+def _group_symbol(locale: Locale) -> str:
+    return locale.number_symbols["latn"]["group"]
 
 
 def fmt_percent(value: int | float | None) -> str:

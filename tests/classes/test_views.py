@@ -107,6 +107,27 @@ def test_class_list_runs_a_bounded_number_of_queries(app, client, login, make):
     assert len(statements) <= 8, statements
 
 
+def test_class_list_shows_this_year_on_unless_asked_for_every_year(client, login, make):
+    from lms.classes.services import local_today
+
+    this_year = local_today().year
+    director = make.director()
+    make.klass(title="Lớp năm trước", start_date=date(this_year - 1, 12, 30))
+    make.klass(title="Lớp đầu năm nay", start_date=date(this_year, 1, 1))
+    db.session.commit()
+    login(director)
+    shown = client.get("/classes").text
+    assert "Lớp đầu năm nay" in shown
+    assert "Lớp năm trước" not in shown
+    assert f"Từ năm {this_year} trở đi" in shown
+    every = client.get("/classes?year=all").text
+    assert "Lớp đầu năm nay" in every
+    assert "Lớp năm trước" in every
+    last_year = client.get(f"/classes?year={this_year - 1}").text
+    assert "Lớp năm trước" in last_year
+    assert "Lớp đầu năm nay" not in last_year
+
+
 def test_catalog_and_class_page(client, login, make):
     trainee = make.trainee()
     klass = make.klass(title="Bồi dưỡng lý luận", capacity=30)
