@@ -1,8 +1,19 @@
 """Blueprints, template helpers and the headers every response carries."""
 
-from flask import Flask, Response, session
+from flask import Flask, Response, abort, request, session
+from werkzeug.routing import IntegerConverter
 
 from lms.core import formatting
+from lms.core.forms import MAX_ID
+
+
+class IdConverter(IntegerConverter):
+    """`<int:...>` in every route: at most what an id column holds. A larger number is a 404
+    here, not an overflow in the database driver (a 500)."""
+
+    def __init__(self, url_map, *args, **kwargs) -> None:
+        kwargs.setdefault("max", MAX_ID)
+        super().__init__(url_map, *args, **kwargs)
 
 
 def register_web(app: Flask) -> None:
@@ -15,6 +26,8 @@ def register_web(app: Flask) -> None:
     from lms.enrollment.views import bp as enrollment_bp
     from lms.reports.views import bp as reports_bp
 
+    app.url_map.converters["int"] = IdConverter  # before any rule is added
+    app.before_request(_refuse_nul)
     for blueprint in (
         core_bp,
         auth_bp,
@@ -42,6 +55,18 @@ def register_web(app: Flask) -> None:
         from lms.core.labels import ROLE_LABELS
 
         return {"role_names": ROLE_LABELS}
+
+
+def _refuse_nul() -> None:
+    """NUL in a path, query or form value is never typed by a person; PostgreSQL cannot store
+    it (a 500 deep in the driver) and SQLite cuts strings at it. Refused with the 400 page.
+    Uploaded files are not form values: they are checked by their own readers."""
+    if "\x00" in request.path:
+        abort(400)
+    for values in (request.args, request.form) if request.method == "POST" else (request.args,):
+        for key, value in values.items(multi=True):
+            if "\x00" in key or "\x00" in value:
+                abort(400)
 
 
 CSP = (

@@ -14,7 +14,7 @@ from lms.auth.models import User
 from lms.classes import services
 from lms.classes.forms import ClassForm, ProgramForm
 from lms.classes.models import Class, Program
-from lms.core.forms import ActionForm
+from lms.core.forms import ActionForm, parse_id
 from lms.core.labels import (
     CLASS_STATUS_LABELS,
     ENROLLMENT_STATUS_LABELS,
@@ -42,8 +42,7 @@ def _actor() -> User:
 
 
 def _int_arg(name: str) -> int | None:
-    value = request.args.get(name, "")
-    return int(value) if value.isdigit() else None
+    return parse_id(request.args.get(name, ""))
 
 
 # --- programs -------------------------------------------------------------------------------
@@ -176,7 +175,7 @@ def class_new():
     form = _class_form()
     if request.method == "GET" and form.program_id.choices:
         # The program's default completion rule, when the director came from a program.
-        program = db.session.get(Program, _int_arg("program") or form.program_id.choices[0][0])
+        program = db.session.get(Program, _int_arg("program") or form.program_id.choices[0].value)
         if program is not None:
             form.program_id.data = program.id
             form.min_attendance_pct.data = program.min_attendance_pct
