@@ -1,19 +1,12 @@
 """Blueprints, template helpers and the headers every response carries."""
 
+from functools import partial
+
 from flask import Flask, Response, abort, request, session
 from werkzeug.routing import IntegerConverter
 
 from lms.core import formatting
 from lms.core.forms import MAX_ID
-
-
-class IdConverter(IntegerConverter):
-    """`<int:...>` in every route: at most what an id column holds. A larger number is a 404
-    here, not an overflow in the database driver (a 500)."""
-
-    def __init__(self, url_map, *args, **kwargs) -> None:
-        kwargs.setdefault("max", MAX_ID)
-        super().__init__(url_map, *args, **kwargs)
 
 
 def register_web(app: Flask) -> None:
@@ -26,7 +19,9 @@ def register_web(app: Flask) -> None:
     from lms.enrollment.views import bp as enrollment_bp
     from lms.reports.views import bp as reports_bp
 
-    app.url_map.converters["int"] = IdConverter  # before any rule is added
+    # `<int:...>` in every route: at most what an id column holds. A larger number is a 404,
+    # not an overflow in the database driver (a 500). Set before any rule is added.
+    app.url_map.converters["int"] = partial(IntegerConverter, max=MAX_ID)
     app.before_request(_refuse_nul)
     for blueprint in (
         core_bp,
