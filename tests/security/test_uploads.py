@@ -99,7 +99,8 @@ def test_a_table_upload_is_typed_by_content_not_by_name(client, ids, url, extra)
 
 def test_a_signature_is_typed_by_content_not_by_name(client, ids):
     before = snapshot()
-    for data in (b"<svg xmlns='http://www.w3.org/2000/svg'/>", b"name\nhoa\n", b"GIF89a" + b"\0" * 9):
+    fakes = (b"<svg xmlns='http://www.w3.org/2000/svg'/>", b"name\nhoa\n", b"GIF89a" + b"\0" * 9)
+    for data in fakes:
         response = _post(client, "/admin/settings/signature", "image", data, "seal.png",
                          "image/png")
         assert response.status_code == 400
