@@ -139,3 +139,23 @@ def test_every_page_answers_hostile_query_values_without_a_500(app, me, client):
     db.session.rollback()
     assert _count(Enrollment) == 3  # nothing enrolled or dropped by a GET
     assert _count(Unit) >= 1
+
+
+DECOMPOSED = "Nguye\u0302\u0303n Thi\u0323 Hoa\u0300"  # as some keyboards and PDFs give it
+COMPOSED = "Nguyễn Thị Hoà"
+
+
+def test_names_typed_decomposed_are_stored_composed_with_their_diacritics(me, client):
+    from lms.auth.models import User
+    from lms.classes.models import Program
+
+    client.post("/admin/users/new", data={
+        "full_name": DECOMPOSED, "username": "hoa.nfc", "roles": "trainee",
+        "unit_id": str(me["unit"]), "active": "y"})
+    client.post("/admin/units/new", data={"code": "NFC", "name": DECOMPOSED})
+    client.post("/programs/new", data={"code": "NFC", "name": DECOMPOSED, "kind": "course",
+                                       "min_attendance_pct": "80", "excused_rule": "absent"})
+    db.session.rollback()
+    assert db.session.scalar(select(User.full_name).where(User.username == "hoa.nfc")) == COMPOSED
+    assert db.session.scalar(select(Unit.name).where(Unit.code == "NFC")) == COMPOSED
+    assert db.session.scalar(select(Program.name).where(Program.code == "NFC")) == COMPOSED
