@@ -32,7 +32,7 @@ lint: deps
 # and on PostgreSQL too with LMS_BENCH_DATABASE_URL=postgresql+psycopg://...
 SIZE ?= 1m
 bench: deps $(MO)
-	@scripts/system-deps.sh run
+	@scripts/system-deps.sh bench
 	$(BIN)/python -m bench --size $(SIZE) $(BENCH)
 
 deps: $(VENV)/.installed

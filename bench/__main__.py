@@ -38,12 +38,7 @@ BEGIN, END = "<!-- bench:begin -->", "<!-- bench:end -->"
 def steps(size, quick: bool) -> dict[str, list[str]]:
     """name → command. The report script gets the size's generator settings and file."""
     py = sys.executable
-    report = [py, "scripts/bench_report.py", "--sqlite", str(size.sqlite_path)]
-    if '"--size"' in (ROOT / "scripts" / "bench_report.py").read_text(encoding="utf-8"):
-        report += ["--size", size.name]  # its own sizes (the same generator settings)
-    else:
-        report += ["--scale", str(size.scale), "--population", str(size.population),
-                   "--years", str(size.years), "--year", str(size.year)]
+    report = [py, "scripts/bench_report.py", "--size", size.name, "--sqlite", str(size.sqlite_path)]
     if quick:
         return {
             "report": [*report, "--runs", "3"],
@@ -62,30 +57,6 @@ def steps(size, quick: bool) -> dict[str, list[str]]:
         "coldstart": [py, "-m", "bench.coldstart"],
         "checkin": [py, "scripts/bench_checkin.py"],
     }
-
-
-def own_database(env: dict, command: list[str]) -> dict:
-    """The environment for scripts/bench_checkin.py: a PostgreSQL database of its own.
-
-    It empties and fills the database it is given; given the province database it would
-    destroy it. Newer versions pick `<name>_checkin` themselves; for older ones it is made here.
-    """
-    url = env.get("LMS_BENCH_DATABASE_URL")
-    script = ROOT / command[1]
-    if not url or "database}_checkin" in script.read_text(encoding="utf-8"):
-        return env
-    from sqlalchemy import create_engine, text
-    from sqlalchemy.engine import make_url
-
-    given = make_url(url)
-    scratch = given.set(database=f"{given.database}_checkin")
-    engine = create_engine(given.set(database="postgres"), isolation_level="AUTOCOMMIT")
-    with engine.connect() as conn:
-        known = "SELECT 1 FROM pg_database WHERE datname = :name"
-        if not conn.scalar(text(known), {"name": scratch.database}):
-            conn.execute(text(f'CREATE DATABASE "{scratch.database}"'))
-    engine.dispose()
-    return {**env, "LMS_BENCH_DATABASE_URL": scratch.render_as_string(hide_password=False)}
 
 
 def cpu_model() -> str:
@@ -168,8 +139,7 @@ def main(argv=None) -> int:
         command = every[name]
         print(f"\n== {name}\n$ {' '.join(command[1:])}", flush=True)
         rows = len(load(str(results_file)))
-        step_env = own_database(env, command) if name == "checkin" else env
-        if subprocess.call(command, cwd=ROOT, env=step_env) != 0:  # noqa: S603
+        if subprocess.call(command, cwd=ROOT, env=env) != 0:  # noqa: S603
             failed.append(name)
         elif len(load(str(results_file))) == rows:
             missing.append(name)

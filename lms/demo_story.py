@@ -79,7 +79,7 @@ class Demo:
     def __init__(self, *, seed: int, scale: float, echo, population: int | None = None) -> None:
         from lms.demo_gen import ClassBuilder, People, Writer
 
-        self.rng = random.Random(seed)
+        self.rng = random.Random(seed)  # noqa: S311  (repeatable demo data, not a secret)
         self.scale, self.echo = scale, echo
         self.accounts = seed_center()
         self.settings = db.session.get(CenterSettings, 1)

@@ -1,8 +1,12 @@
 """Blueprints, template helpers and the headers every response carries."""
 
-from flask import Flask, Response, session
+from functools import partial
+
+from flask import Flask, Response, abort, request, session
+from werkzeug.routing import IntegerConverter
 
 from lms.core import formatting
+from lms.core.forms import MAX_ID
 
 
 def register_web(app: Flask) -> None:
@@ -15,6 +19,10 @@ def register_web(app: Flask) -> None:
     from lms.enrollment.views import bp as enrollment_bp
     from lms.reports.views import bp as reports_bp
 
+    # `<int:...>` in every route: at most what an id column holds. A larger number is a 404,
+    # not an overflow in the database driver (a 500). Set before any rule is added.
+    app.url_map.converters["int"] = partial(IntegerConverter, max=MAX_ID)
+    app.before_request(_refuse_nul)
     for blueprint in (
         core_bp,
         auth_bp,
@@ -42,6 +50,18 @@ def register_web(app: Flask) -> None:
         from lms.core.labels import ROLE_LABELS
 
         return {"role_names": ROLE_LABELS}
+
+
+def _refuse_nul() -> None:
+    """NUL in a path, query or form value is never typed by a person; PostgreSQL cannot store
+    it (a 500 deep in the driver) and SQLite cuts strings at it. Refused with the 400 page.
+    Uploaded files are not form values: they are checked by their own readers."""
+    if "\x00" in request.path:
+        abort(400)
+    for values in (request.args, request.form) if request.method == "POST" else (request.args,):
+        for key, value in values.items(multi=True):
+            if "\x00" in key or "\x00" in value:
+                abort(400)
 
 
 CSP = (

@@ -3,9 +3,11 @@
 # Debian/Ubuntu, otherwise stops with one line saying what to install.
 #   scripts/system-deps.sh run    Pango + HarfBuzz subsetting for WeasyPrint (PDFs)
 #   scripts/system-deps.sh test   the above, plus Chromium for the browser tests
+#   scripts/system-deps.sh bench  the above, plus wrk (load generator) for `make bench`
 set -u
 need="libpango-1.0-0 libpangoft2-1.0-0 libharfbuzz-subset0"
 [ "${1:-run}" = "test" ] && need="$need chromium"
+[ "${1:-run}" = "bench" ] && need="$need chromium wrk"
 missing=""
 for pkg in $need; do
   dpkg-query -W -f='${Status}' "$pkg" 2>/dev/null | grep -q "install ok installed" || missing="$missing $pkg"

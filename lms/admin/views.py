@@ -10,7 +10,7 @@ from lms.admin.blueprint import bp, show_error
 from lms.admin.forms import FilterForm, ResetPasswordForm, UserForm, options
 from lms.auth.freshness import fresh_required
 from lms.auth.models import ROLES, User
-from lms.core.forms import ActionForm
+from lms.core.forms import ActionForm, parse_id
 from lms.errors import DomainError
 from lms.extensions import db
 from lms.units.models import Unit
@@ -29,10 +29,12 @@ def users():
     stmt = services.users_query(
         (form.q.data or "")[:100],
         form.role.data if form.role.data in ROLES else None,
-        int(unit) if unit.isdigit() else None,
+        parse_id(unit),
         {"active": True, "inactive": False}.get(form.status.data or ""),
     )
-    page = db.paginate(stmt, per_page=PER_PAGE, max_per_page=PER_PAGE, error_out=False)
+    # A page number past any list is read as the last possible one, not handed to OFFSET.
+    number = min(max(request.args.get("page", 1, type=int), 1), 1_000_000)
+    page = db.paginate(stmt, page=number, per_page=PER_PAGE, max_per_page=PER_PAGE, error_out=False)
     args = {k: v for k, v in request.args.items() if k != "page" and v}
     return render_template(
         "admin/users.html",

@@ -7,7 +7,7 @@ from werkzeug.datastructures import MultiDict
 from wtforms import HiddenField, SelectField, StringField, TextAreaField
 from wtforms.validators import DataRequired, Length, Optional
 
-from lms.core.forms import Form
+from lms.core.forms import Form, parse_id
 from lms.core.text import nfc
 
 
@@ -49,9 +49,9 @@ def roster_marks(form: MultiDict) -> dict[int, tuple[str, str]]:
     another device survives. The service compares with the database once more."""
     marks: dict[int, tuple[str, str]] = {}
     for key, status in form.items():
-        if not key.startswith("s-") or not key[2:].isdigit():
+        eid = parse_id(key[2:]) if key.startswith("s-") else None
+        if eid is None:
             continue
-        eid = int(key[2:])
         original = form.get(f"o-{eid}", "")
         original_note = nfc(form.get(f"on-{eid}", "")) or ""
         note = form.get(f"n-{eid}")

@@ -27,7 +27,7 @@ from lms.attendance.walkin import add_walkin, search_people
 from lms.auth.models import User
 from lms.classes.models import ClassSession
 from lms.classes.services import visible_class_for_trainee
-from lms.core.forms import ActionForm
+from lms.core.forms import ActionForm, parse_id
 from lms.core.retry import BusyError, run_with_retries
 from lms.errors import DomainError
 from lms.extensions import db, limiter
@@ -253,7 +253,8 @@ def _unit_choices():
 
 def _render_walkin(session, new_form=None, status=200):
     search = WalkinSearchForm(request.args)
-    results = search_people(search.q.data, session.class_id) if search.q.data else []
+    query = (search.q.data or "")[:100]  # the form's limit; longer is no name, and LIKE refuses it
+    results = search_people(query, session.class_id) if query else []
     new_form = new_form or WalkinNewForm(formdata=None)
     new_form.unit.choices = _unit_choices()
     return render_template(
@@ -277,8 +278,8 @@ def _walkin_done(session, enrollment_name: str):
 def walkin_add(session_id: int):
     session = session_for_marker(session_id)
     form = WalkinAddForm()
-    user = db.session.get(User, int(form.user_id.data)) if (form.user_id.data or "").isdigit() \
-        else None
+    user_id = parse_id(form.user_id.data)
+    user = db.session.get(User, user_id) if user_id is not None else None
     if not form.validate_on_submit() or user is None:
         flash(_("Choose a person from the search results."), "error")
         return redirect(url_for(".walkin", session_id=session_id))

@@ -14,6 +14,7 @@ from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, InputRequired, Length, NumberRange, Optional
 from wtforms.widgets import CheckboxInput, ListWidget
 
+from lms.classes.services import MAX_CAPACITY
 from lms.core.forms import Form
 from lms.core.labels import (
     ENROLMENT_MODE_LABELS,
@@ -55,7 +56,8 @@ class ClassForm(Form):
     end_date = DateField(_l("Last day"), validators=[DataRequired()])
     instructor_ids = CheckboxesField(_l("Instructors"), coerce=int)
     capacity = IntegerField(
-        _l("Capacity (empty: no limit)"), validators=[Optional(), NumberRange(min=1)]
+        _l("Capacity (empty: no limit)"),
+        validators=[Optional(), NumberRange(min=1, max=MAX_CAPACITY)],
     )
     enrolment_mode = SelectField(_l("Enrolment"), choices=_choices(ENROLMENT_MODE_LABELS))
     enrol_opens_on = DateField(_l("Self-enrolment opens on"), validators=[Optional()])

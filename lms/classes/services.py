@@ -21,6 +21,7 @@ from lms.core.types import utcnow
 from lms.errors import DomainError
 from lms.extensions import db
 
+MAX_CAPACITY = 100_000  # far above any hall; a bigger number is a typing mistake
 CLASS_STATUSES = ("planned", "open", "running", "finished", "cancelled")
 
 
@@ -135,6 +136,11 @@ def _apply_class(klass: Class, data: ClassData) -> None:
         )
     if data.capacity is not None and data.capacity < 1:
         raise DomainError(_l("The capacity is at least 1 (or empty: no limit)."), field="capacity")
+    if data.capacity is not None and data.capacity > MAX_CAPACITY:
+        raise DomainError(
+            _l("The capacity is at most %(n)d (or empty: no limit).", n=MAX_CAPACITY),
+            field="capacity",
+        )
     if data.capacity is not None and data.capacity < klass.enrolled_count:
         raise DomainError(
             _l(

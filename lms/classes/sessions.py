@@ -97,6 +97,8 @@ def series_dates(data: SeriesData) -> list[date]:
     while day <= data.last_date and len(days) <= MAX_SERIES:
         if not data.weekdays or day.weekday() in data.weekdays:
             days.append(day)
+        if day == date.max:  # 31/12/9999: no next day to step to
+            break
         day += timedelta(days=1)
     return days
 

@@ -15,7 +15,7 @@ from lms.auth.models import User
 from lms.classes import services
 from lms.classes.forms import ClassForm, ProgramForm
 from lms.classes.models import Class, Program
-from lms.core.forms import ActionForm
+from lms.core.forms import ActionForm, parse_id
 from lms.core.labels import (
     CLASS_STATUS_LABELS,
     ENROLLMENT_STATUS_LABELS,
@@ -43,8 +43,7 @@ def _actor() -> User:
 
 
 def _int_arg(name: str) -> int | None:
-    value = request.args.get(name, "")
-    return int(value) if value.isdigit() else None
+    return parse_id(request.args.get(name, ""))
 
 
 # --- programs -------------------------------------------------------------------------------

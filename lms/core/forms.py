@@ -6,6 +6,29 @@ from flask_wtf import FlaskForm
 from wtforms import HiddenField
 from wtforms.validators import AnyOf
 
+MAX_ID = 2**63 - 1  # the largest value an id column holds (BIGINT; SQLite INTEGER)
+
+
+def parse_id(value: object) -> int | None:
+    """An id typed in a request (query string, hidden field): ASCII digits within what the
+    database holds, else None. int() alone would take "٣" or 10**30 and the database driver
+    would fail on it (a 500 instead of "not found")."""
+    text = value.strip() if isinstance(value, str) else ""
+    if not (text.isascii() and text.isdigit()) or len(text) > 19:
+        return None
+    number = int(text)
+    return number if number <= MAX_ID else None
+
+
+def coerce_id(value: object) -> int:
+    """`coerce=` for fields holding ids: a bad one is a validation error, not a 500."""
+    if isinstance(value, int) and 0 <= value <= MAX_ID:
+        return value
+    number = parse_id(value)
+    if number is None:
+        raise ValueError(value)
+    return number
+
 
 class Form(FlaskForm):
     """Every form of the app: WTForms' own messages ("This field is required.") come from the

@@ -6,13 +6,13 @@ from wtforms import BooleanField, SelectField, SelectMultipleField
 from wtforms.validators import DataRequired
 from wtforms.widgets import CheckboxInput, ListWidget
 
-from lms.core.forms import Form
+from lms.core.forms import Form, coerce_id
 
 
 class PickForm(Form):
     user_ids = SelectMultipleField(
         _l("Trainees"),
-        coerce=int,
+        coerce=coerce_id,
         widget=ListWidget(prefix_label=False),
         option_widget=CheckboxInput(),
         validate_choice=False,  # the service checks each person; choices are only a page

@@ -14,8 +14,8 @@ from lms.attendance import checkin
 from lms.attendance.models import ATTENDED, Attendance
 from lms.attendance.services import mark_attendance
 from lms.classes.models import ClassSession
-from lms.core.retry import run_with_retries
 from lms.core.models import AuditLog
+from lms.core.retry import run_with_retries
 from lms.enrollment.models import Enrollment
 from lms.extensions import db
 
