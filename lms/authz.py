@@ -6,7 +6,7 @@ roles) and which relation to the object in the URL the caller must also have (th
 endpoint missing here answers 403); the scope is enforced by the service function named in
 `SCOPES`, which answers 404 for an object the caller may not see (no existence oracle).
 `tests/security/test_authorization_matrix.py` visits every endpoint as seven personas and
-derives the expected answer from this table; docs/security-authz.md prints it.
+derives the expected answer from this table; docs/security.md prints it.
 """
 
 from __future__ import annotations
@@ -178,7 +178,7 @@ def rule_of(endpoint: str) -> Rule | None:
 
 
 def as_markdown(app) -> str:
-    """The matrix as a Markdown table (docs/security-authz.md holds a copy that a test keeps
+    """The matrix as a Markdown table (docs/security.md holds a copy that a test keeps
     current): `python -c "from lms import create_app; from lms.authz import as_markdown;
     print(as_markdown(create_app()))"`."""
     names = {PUBLIC: "anyone", SIGNED_IN: "signed in"}

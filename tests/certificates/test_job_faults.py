@@ -1,6 +1,6 @@
 """A certificate batch that fails or whose worker dies halfway.
 
-What a director gets (docs/security-faults.md): the batch issues in chunks, each chunk one
+What a director gets (docs/security.md): the batch issues in chunks, each chunk one
 transaction (numbers, frozen data, PDFs, audit). A failure keeps the chunks committed before it,
 each whole; the chunk it hit leaves no trace (its numbers are not used up); the job says
 "failed" with how far it got; "Start again" issues the rest, numbering on without a gap.
