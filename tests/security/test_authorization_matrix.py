@@ -152,6 +152,6 @@ def test_the_documented_matrix_is_the_code_s(app):
 
     from lms.authz import as_markdown
 
-    doc = (Path(__file__).parents[2] / "docs" / "security-authz.md").read_text(encoding="utf-8")
+    doc = (Path(__file__).parents[2] / "docs" / "security.md").read_text(encoding="utf-8")
     copy = doc.split("<!-- matrix:start -->\n")[1].split("<!-- matrix:end -->")[0]
     assert copy == as_markdown(app), "regenerate the table in docs/security.md"
