@@ -40,4 +40,4 @@ def test_ruff_runs_the_bandit_rules_on_the_application():
     assert not [code for code in lint.get("ignore", []) if code.startswith("S")]
     for pattern, codes in lint.get("per-file-ignores", {}).items():
         if any(code.startswith("S") for code in codes):
-            assert pattern.startswith(("tests/", "scripts/")), pattern
+            assert pattern.startswith(("tests/", "scripts/", "bench/")), pattern
