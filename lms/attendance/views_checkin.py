@@ -196,7 +196,7 @@ def _submit(session_id: int | None):
         # A deadlock or serialisation failure (PostgreSQL) is retried a few times.
         return run_with_retries(check_in)
     except service.AlreadyCheckedIn as already:  # a concurrent request of this trainee won
-        db.session.commit()  # nothing written (see above)
+        # (rare: run_with_retries has rolled back; the page reloads what it prints)
         return _done_page(already.session, already.status, already=True)
     except BusyError:
         # A lost race outlasted the retries. Nothing was recorded: say so, and let the trainee
