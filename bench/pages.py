@@ -36,6 +36,7 @@ STATUSES = ("present",) * 16 + ("late", "absent", "excused", "present")
 def prepare(app, trainees: int = 300, sessions: int = 10) -> dict:
     """Add (once) the BENCH-300 class; move its dates so its last session is today, unmarked."""
     from lms.attendance.models import Attendance
+    from lms.attendance.services import COUNTER
     from lms.auth.models import User
     from lms.classes.models import Class, ClassSession, Program
     from lms.classes.services import local_today
@@ -83,12 +84,8 @@ def prepare(app, trainees: int = 300, sessions: int = 10) -> dict:
                     rows.append({"session_id": past.id, "enrollment_id": enrollment.id,
                                  "status": status, "method": "roster", "note": "",
                                  "marked_by_id": instructor.id, "marked_at": utcnow()})
-                    if status in ("present", "late"):
-                        enrollment.attended_count += 1
-                    elif status == "excused":
-                        enrollment.excused_count += 1
-                    else:
-                        enrollment.absent_count += 1
+                    column = f"{COUNTER[status]}_count"
+                    setattr(enrollment, column, getattr(enrollment, column) + 1)
             db.session.execute(Attendance.__table__.insert(), rows)
             db.session.commit()
         # Keep the class current: the sessions end today, the last one runs all day.

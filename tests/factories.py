@@ -12,6 +12,7 @@ from datetime import date, time, timedelta
 from werkzeug.security import generate_password_hash
 
 from lms.attendance.models import Attendance
+from lms.attendance.services import COUNTER
 from lms.auth.models import User
 from lms.classes.models import Class, ClassSession, Program
 from lms.core.models import CenterSettings
@@ -135,10 +136,6 @@ class Factories:
             session_id=session.id, enrollment_id=enrollment.id, status=status, **values
         )
         session.marked_count += 1
-        if status in ("present", "late"):
-            enrollment.attended_count += 1
-        elif status == "excused":
-            enrollment.excused_count += 1
-        else:
-            enrollment.absent_count += 1
+        column = f"{COUNTER[status]}_count"
+        setattr(enrollment, column, getattr(enrollment, column) + 1)
         return _save(row)
