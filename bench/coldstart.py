@@ -21,6 +21,7 @@ import time
 import urllib.request
 from pathlib import Path
 
+from bench.processes import stop
 from bench.results import Result, emit
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -74,12 +75,7 @@ def first_answer_ms(target: str, port: int, env: dict) -> float:
                 time.sleep(0.005)
         raise RuntimeError(f"{target} did not answer within 30 s")
     finally:
-        process.terminate()
-        try:
-            process.wait(10)
-        except subprocess.TimeoutExpired:
-            process.kill()
-            process.wait()
+        stop(process)
 
 
 def main(argv=None) -> None:

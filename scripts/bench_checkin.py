@@ -45,6 +45,8 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
+from bench.processes import stop  # noqa: E402
+
 SECRET = "bench-" + "k" * 40
 PORT = int(os.environ.get("BENCH_PORT", "8431"))
 
@@ -214,15 +216,6 @@ def start_gunicorn(target: str, env: dict, log: Path) -> subprocess.Popen:
                 raise RuntimeError(f"gunicorn exited: see {log}") from None
             time.sleep(0.1)
     raise RuntimeError("gunicorn did not start")
-
-
-def stop(process: subprocess.Popen) -> None:
-    process.terminate()
-    try:
-        process.wait(10)
-    except subprocess.TimeoutExpired:
-        process.kill()
-        process.wait()
 
 
 def wrk(script: Path, path: str, duration: int) -> dict:
