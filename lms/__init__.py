@@ -57,6 +57,7 @@ def create_app(test_config: dict | None = None) -> Flask:
     from lms.auth.freshness import enforce_session_limits
     from lms.cli import register_cli
     from lms.errors import register_error_handlers
+    from lms.reports import rollups
     from lms.web import register_web
 
     app.before_request(enforce_session_limits)
@@ -64,6 +65,7 @@ def create_app(test_config: dict | None = None) -> Flask:
     register_error_handlers(app)
     register_web(app)
     register_cli(app)
+    rollups.init_app(app)
     return app
 
 

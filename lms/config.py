@@ -18,6 +18,10 @@ JOB_HEARTBEAT_SECONDS = 10
 JOB_STALE_SECONDS = 120
 JOB_QUEUED_TIMEOUT_SECONDS = 3600  # the RQ job timeout: never picked up by then, never will be
 JOB_RETENTION_DAYS = 7
+# Report keys of people whose attendance changed wait in trainee_keys_pending (the report counts
+# them meanwhile); a write request drains them after its answer, at most this often per process.
+# None: never after a request.
+ROLLUP_DRAIN_SECONDS = 2.0
 
 # Sessions: signed cookies, so several app instances can serve the same users.
 SESSION_COOKIE_HTTPONLY = True

@@ -1,12 +1,12 @@
 """The counts behind the annual report, from the rollups in three small statements.
 
-Reads no enrolment or attendance row: one aggregate over class_sessions finds the held
-classes of the period with their program and month; one grouped join of those classes with
-class_unit_counts gives every additive count (enrolled, participants, completions,
-certificates, held classes per unit); one range read of trainee_key_counts gives every unique
-count. The work grows with the classes and days of the year, not with enrolments or people.
-The rollups are kept exact by database triggers (lms.reports.rollups).
-"""
+One aggregate over class_sessions finds the held classes of the period with their program and
+month; one grouped join of those classes with class_unit_counts gives every additive count
+(enrolled, participants, completions, certificates, held classes per unit); one range read of
+trainee_key_counts gives every unique count, corrected for the people whose keys are pending
+(their own few enrolments are read). The work grows with the classes and days of the year and
+the pending people, not with all enrolments or people. The rollups are kept exact by database
+triggers (lms.reports.rollups)."""
 
 from __future__ import annotations
 
@@ -17,7 +17,8 @@ from sqlalchemy import Integer, case, cast, extract, func, select
 
 from lms.classes.models import Class, ClassSession
 from lms.extensions import db
-from lms.reports.models import ClassUnitCount, TraineeKeyCount
+from lms.reports import rollups
+from lms.reports.models import ClassUnitCount
 
 
 def held_classes(start: date, end: date):
@@ -123,14 +124,10 @@ class Counts:
             self._add(self.certificates, groups, certificates)
 
     def _unique(self, start: date, end: date, *, units: bool, programs: bool) -> None:
-        """People whose first trainee-attendance of each key this year falls in [start, end]."""
-        k = TraineeKeyCount
+        """People whose first trainee-attendance of each key this year falls in [start, end]
+        (the stored counts, corrected for people whose keys are pending: rollups)."""
         kinds = ["t", "q", "m"] + (["p"] if programs else []) + (["u"] if units else [])
-        query = (
-            select(k.kind, k.key, func.sum(k.people))
-            .where(k.first_date.between(start, end), k.kind.in_(kinds))
-            .group_by(k.kind, k.key)
-        )
-        for kind, key, people in db.session.execute(query):
+        query = rollups.unique_counts_sql(db.session.get_bind().dialect.name, kinds)
+        for kind, key, people in db.session.execute(query, {"start": start, "end": end}):
             if people:
                 self.unique[None if kind == "t" else (kind, key)] = int(people)

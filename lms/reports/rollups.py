@@ -8,18 +8,31 @@ every one of them, including paths written later, with no hook in the Python cod
 - class_unit_counts (per class and enrolment unit): enrolled, participants, completions and
   valid certificates of its enrolled enrolments. Moved by deltas: +new row, -old row.
 - trainee_keys (per person, year, key): the first date of a held class of that key where the
-  person is a trainee-attendance; trainee_key_counts: people per (first date, key). When
-  anything a person's keys depend on changes, that person's keys are recomputed from their own
-  enrolments (a few rows) and the counts move by the difference. The keys depend on the
-  enrolment (status, attended > 0, class, unit), its class (cancelled, program) and the class's
-  sessions (first non-cancelled date, held = a non-cancelled session with marks).
+  person is a trainee-attendance; trainee_key_counts: people per (first date, key). The keys
+  depend on the enrolment (status, attended > 0, class, unit), its class (cancelled, program)
+  and the class's sessions (first non-cancelled date, held = a non-cancelled session with
+  marks). When any of that changes, the trigger only appends the person to
+  trainee_keys_pending; drain() later recomputes the keys of the pending people from their own
+  enrolments (a few rows each) and moves the counts by the difference, many people at once.
 
-The check-in's first present/late mark of an enrolment (attended_count 0 → 1) fires the
-enrolment triggers; later marks (1 → 2) and the marked_count of a session that is not the
+Why pending, not recomputed in the trigger: the check-in's first mark of a trainee changes
+their keys. Recomputed there, it cost the database ~3 ms per check-in and every check-in of a
+class moved the same few trainee_key_counts rows, locked until its commit (measured with
+scripts/bench_checkin.py: 240 check-ins/s on PostgreSQL, 574 without). Appending a row costs
+almost nothing and locks nothing shared.
+
+The counts stay exact without waiting for drain(): the report reads, in one statement (one
+snapshot), trainee_key_counts minus the stored keys of the pending people plus their keys
+computed afresh (unique_counts_sql). A person is either pending or has exact stored keys in
+every snapshot: the append happens in the transaction of the change, and drain() takes people
+off the list and stores their keys in one transaction.
+
+The check-in's first present/late mark of an enrolment (attended_count 0 -> 1) fires the
+enrolment triggers; later marks (1 -> 2) and the marked_count of a session that is not the
 class's first marked one fire nothing (the WHEN clauses).
 
 `STATEMENTS[dialect]` creates everything (create_all runs them through DDL events; the
-migration holds a copy); `rebuild()` recounts every rollup from the source rows (the
+migrations hold copies); `rebuild()` recounts every rollup from the source rows (the
 migration's backfill, the demo generator after a bulk load with the triggers dropped).
 """
 
@@ -28,9 +41,15 @@ migration's backfill, the demo generator after a bulk load with the triggers dro
 
 from __future__ import annotations
 
+import functools
+import json
+import logging
+import time
 from contextlib import contextmanager
 
-from sqlalchemy import DDL, event, text
+from flask import current_app, g, has_request_context, request
+from sqlalchemy import DDL, Date, bindparam, event, text
+from sqlalchemy.exc import DBAPIError
 
 from lms.extensions import db
 
@@ -49,10 +68,11 @@ def _month(dialect: str, x: str) -> str:
     return f"CAST(EXTRACT(MONTH FROM {x}) AS INTEGER)"
 
 
-def _keys_select(dialect: str, users: str | None) -> str:
+def _keys_select(dialect: str, users: str | None, *, named: bool = False) -> str:
     """(user_id, year, kind, key, first_date) of the people matching `users` (a condition on
     a user id column such as "IN (NEW.user_id)" or "= ANY(users)"; None:
-    everyone), computed from their enrolments, classes and sessions."""
+    everyone), computed from their enrolments, classes and sessions. `named`: the last
+    column is called first_date (to be read as a subquery)."""
     mine = f"e.user_id {users} AND " if users is not None else ""
     # The first date and held flag of each class, aggregated once (an aggregate subquery is
     # not flattened) and only for this person's classes.
@@ -79,15 +99,16 @@ def _keys_select(dialect: str, users: str | None) -> str:
     )
     kinds = "SELECT 't' AS kind UNION ALL SELECT 'p' UNION ALL SELECT 'q' UNION ALL SELECT 'm'"
     kinds += " UNION ALL SELECT 'u'"
+    first = "MIN(x.first_date)" + (" AS first_date" if named else "")
     return f"""
-        SELECT x.user_id, x.year, x.kind, x.key, MIN(x.first_date)
+        SELECT x.user_id, x.year, x.kind, x.key, {first}
         FROM (SELECT p.user_id, {_year(dialect, "p.first_date")} AS year, k.kind,
                      {key} AS key, p.first_date
               FROM ({participations}) p CROSS JOIN ({kinds}) k) x
         GROUP BY x.user_id, x.year, x.kind, x.key{order}"""
 
 
-def _refresh(dialect: str, users: str) -> list[str]:
+def _refresh(dialect: str, users: str) -> list[str]:  # drain()'s work
     """Recompute the keys of the people matching `users` (see _keys_select); move the counts
     by the difference."""
     def counts(sign: str) -> str:
@@ -185,8 +206,9 @@ def _sqlite() -> list[str]:
             f" WHEN {condition} BEGIN " + "; ".join(body) + "; END"
         )
 
-    def refresh(users: str) -> list[str]:
-        return _refresh("sqlite", f"IN ({users})")
+    def defer(users: str) -> list[str]:  # their keys: later, by drain()
+        return [f"INSERT INTO trainee_keys_pending (user_id) SELECT id FROM users"
+                f" WHERE id IN ({users})"]
 
     return [
         trigger("rollup_enrolment_insert", "INSERT", "enrollments",
@@ -197,12 +219,12 @@ def _sqlite() -> list[str]:
         trigger("rollup_enrolment_delete", "DELETE", "enrollments",
                 "OLD.status = 'enrolled'", [_move("OLD", "-")]),
         trigger("rollup_keys_enrolment_insert", "INSERT", "enrollments",
-                PART.format(r="NEW"), refresh("NEW.user_id")),
+                PART.format(r="NEW"), defer("NEW.user_id")),
         trigger("rollup_keys_enrolment_update",
                 "UPDATE OF status, attended_count, class_id, unit_id, user_id", "enrollments",
-                when["enrolment_keys"], refresh("OLD.user_id, NEW.user_id")),
+                when["enrolment_keys"], defer("OLD.user_id, NEW.user_id")),
         trigger("rollup_keys_enrolment_delete", "DELETE", "enrollments",
-                PART.format(r="OLD"), refresh("OLD.user_id")),
+                PART.format(r="OLD"), defer("OLD.user_id")),
         trigger("rollup_certificate_insert", "INSERT", "certificates",
                 "NEW.revoked_at IS NULL", [_certificate("NEW", "+")]),
         trigger("rollup_certificate_update", "UPDATE OF revoked_at, enrollment_id",
@@ -212,16 +234,16 @@ def _sqlite() -> list[str]:
         trigger("rollup_certificate_delete", "DELETE", "certificates",
                 "OLD.revoked_at IS NULL", [_certificate("OLD", "-")]),
         trigger("rollup_keys_class_update", "UPDATE OF cancelled_at, program_id", "classes",
-                when["class"], refresh(_participants("NEW.id"))),
+                when["class"], defer(_participants("NEW.id"))),
         trigger("rollup_keys_session_insert", "INSERT", "class_sessions",
-                "NEW.cancelled_at IS NULL", refresh(_participants("NEW.class_id"))),
+                "NEW.cancelled_at IS NULL", defer(_participants("NEW.class_id"))),
         trigger("rollup_keys_session_update",
                 "UPDATE OF on_date, cancelled_at, class_id, marked_count", "class_sessions",
                 f"{when['session']} OR ({when['session_marks']} AND {OTHER_HELD})",
-                refresh(_participants("OLD.class_id") + " UNION "
+                defer(_participants("OLD.class_id") + " UNION "
                          + _participants("NEW.class_id"))),
         trigger("rollup_keys_session_delete", "DELETE", "class_sessions",
-                "OLD.cancelled_at IS NULL", refresh(_participants("OLD.class_id"))),
+                "OLD.cancelled_at IS NULL", defer(_participants("OLD.class_id"))),
     ]
 
 
@@ -243,19 +265,25 @@ def _pg_trigger(name: str, event_: str, table: str, condition: str | None, funct
 
 def _postgresql() -> list[str]:
     when = _conditions("postgresql")
-    p = "postgresql"
-    # "= ANY(users)", not "IN (SELECT unnest(users))": a generic plan (plpgsql caches them)
-    # of the latter scans the whole table.
-    refresh = "; ".join(_refresh(p, "= ANY(users)")) + ";"
+    defer = ("INSERT INTO trainee_keys_pending (user_id)"
+             " SELECT DISTINCT u FROM unnest(users) u WHERE u IS NOT NULL;")
     old, new = PART.format(r="OLD"), PART.format(r="NEW")
+    # A mark moves only attended_count (the check-in's first mark: 0 -> 1): then one update of
+    # the participants of its (class, unit), not two upserts counting certificates.
+    mark_only = (
+        "TG_OP = 'UPDATE' AND OLD.class_id = NEW.class_id AND OLD.unit_id = NEW.unit_id"
+        " AND OLD.status = NEW.status AND OLD.outcome IS NOT DISTINCT FROM NEW.outcome"
+    )
     enrolment = (
-        f"IF TG_OP <> 'INSERT' THEN {_move('OLD', '-')}; END IF;"
-        f" IF TG_OP <> 'DELETE' THEN {_move('NEW', '+')}; END IF;"
+        f"IF {mark_only} THEN IF {old} <> {new} THEN UPDATE class_unit_counts"
+        f" SET participants = participants + CASE WHEN {new} THEN 1 ELSE -1 END"
+        " WHERE class_id = NEW.class_id AND unit_id = NEW.unit_id; END IF; ELSE"
+        f" IF TG_OP <> 'INSERT' THEN {_move('OLD', '-')}; END IF;"
+        f" IF TG_OP <> 'DELETE' THEN {_move('NEW', '+')}; END IF; END IF;"
         f" IF (TG_OP = 'INSERT' AND {new}) OR (TG_OP = 'DELETE' AND {old})"
         f" OR (TG_OP = 'UPDATE' AND {when['enrolment_keys']}) THEN"
-        " PERFORM rollup_refresh_keys(ARRAY(SELECT DISTINCT u FROM unnest("
-        " ARRAY[CASE WHEN TG_OP <> 'INSERT' THEN OLD.user_id END,"
-        " CASE WHEN TG_OP <> 'DELETE' THEN NEW.user_id END]) u WHERE u IS NOT NULL)); END IF;"
+        " PERFORM rollup_defer_keys(ARRAY[CASE WHEN TG_OP <> 'INSERT' THEN OLD.user_id END,"
+        " CASE WHEN TG_OP <> 'DELETE' THEN NEW.user_id END]); END IF;"
         " RETURN NULL;"
     )
     certificate = (
@@ -264,18 +292,18 @@ def _postgresql() -> list[str]:
         f" IF TG_OP <> 'DELETE' AND NEW.revoked_at IS NULL THEN {_certificate('NEW', '+')};"
         " END IF; RETURN NULL;"
     )
-    klass = f"PERFORM rollup_refresh_keys(ARRAY({_participants('NEW.id')})); RETURN NULL;"
+    klass = f"PERFORM rollup_defer_keys(ARRAY({_participants('NEW.id')})); RETURN NULL;"
     session = (
         "IF TG_OP = 'UPDATE' AND NOT (" + when["session"] + ") AND EXISTS (SELECT 1 FROM"
         " class_sessions o WHERE o.class_id = NEW.class_id AND o.id <> NEW.id"
         " AND o.cancelled_at IS NULL AND o.marked_count > 0) THEN RETURN NULL; END IF;"
-        " PERFORM rollup_refresh_keys(ARRAY("
+        " PERFORM rollup_defer_keys(ARRAY("
         f"{_participants('CASE WHEN TG_OP = ' + chr(39) + 'INSERT' + chr(39) + ' THEN NEW.class_id ELSE OLD.class_id END')}"  # noqa: E501
         f" UNION {_participants('CASE WHEN TG_OP = ' + chr(39) + 'DELETE' + chr(39) + ' THEN OLD.class_id ELSE NEW.class_id END')}"  # noqa: E501
         ")); RETURN NULL;"
     )
     return [
-        _pg_function("rollup_refresh_keys", refresh, "users integer[]", "void"),
+        _pg_function("rollup_defer_keys", defer, "users integer[]", "void"),
         _pg_function("rollup_enrolment", enrolment),
         _pg_function("rollup_certificate", certificate),
         _pg_function("rollup_class", klass),
@@ -344,9 +372,118 @@ def rebuild_statements(dialect: str) -> list[str]:
 
 
 def rebuild() -> None:
-    """Recount every rollup from the source rows (in the caller's transaction)."""
+    """Recount every rollup from the source rows (in the caller's transaction); nobody is left
+    pending."""
+    db.session.execute(text("DELETE FROM trainee_keys_pending"))
     for statement in rebuild_statements(db.session.get_bind().dialect.name):
         db.session.execute(text(statement))
+
+
+# --- the pending people: drained in batches, corrected for when read ---------------------------
+
+DRAIN_BATCH = 2000  # people per drain: ~50-100 ms of work (scripts/bench_checkin.py)
+_DRAIN_LOCK = 0x6C6D7301  # PostgreSQL advisory lock: one drain at a time
+
+
+def _users_param(dialect: str) -> str:
+    if dialect == "postgresql":
+        # "= ANY(array)", not "IN (SELECT unnest(...))": the latter's generic plan scans the table.
+        return "= ANY(:users)"
+    return "IN (SELECT value FROM json_each(:users))"
+
+
+def drain(connection, limit: int = DRAIN_BATCH) -> int:
+    """Take up to `limit` pending people off the list and store their keys, recomputed from the
+    source rows, in the transaction of `connection` (the caller commits). Returns how many
+    people were refreshed; 0 also when another drain is running (PostgreSQL).
+
+    Safe beside any writer (READ COMMITTED): the keys are computed by statements that start
+    after the delete, so they see every change whose pending row was deleted; a change not yet
+    committed then leaves its own pending row in place, to be drained next time. Two drains at
+    once would subtract the same old keys twice: PostgreSQL takes a lock for the transaction,
+    SQLite has one writer anyway."""
+    dialect = connection.dialect.name
+    if dialect == "postgresql" and not connection.execute(
+        text("SELECT pg_try_advisory_xact_lock(:key)"), {"key": _DRAIN_LOCK}
+    ).scalar():
+        return 0
+    users = sorted(set(connection.execute(text(
+        "DELETE FROM trainee_keys_pending WHERE id IN"
+        " (SELECT id FROM trainee_keys_pending ORDER BY id LIMIT :limit) RETURNING user_id"
+    ), {"limit": limit}).scalars()))
+    if not users:
+        return 0
+    param = users if dialect == "postgresql" else json.dumps(users)
+    for statement in _refresh(dialect, _users_param(dialect)):
+        connection.execute(text(statement), {"users": param})
+    return len(users)
+
+
+def drain_all(connection) -> int:
+    """drain() until nobody is pending (or another drain holds the lock)."""
+    total = 0
+    while done := drain(connection):
+        total += done
+    return total
+
+
+def unique_counts_sql(dialect: str, kinds: list[str]):
+    """(kind, key, people) of the keys whose first date falls in [:start, :end]: the stored
+    counts, corrected for the pending people (their stored keys out, their keys computed now
+    in). One statement: one snapshot, in which each person is either pending or exact."""
+    pending = "IN (SELECT user_id FROM trainee_keys_pending)"
+    between = "first_date BETWEEN :start AND :end"
+    wanted = "kind IN (" + ", ".join(f"'{kind}'" for kind in kinds if kind in "tpqmu") + ")"
+    return text(f"""
+        SELECT kind, key, SUM(people) FROM (
+            SELECT kind, key, people FROM trainee_key_counts WHERE {between} AND {wanted}
+            UNION ALL
+            SELECT kind, key, -1 FROM trainee_keys
+            WHERE user_id {pending} AND {between} AND {wanted}
+            UNION ALL
+            SELECT kind, key, 1 FROM ({_keys_select(dialect, pending, named=True)}) fresh
+            WHERE {between} AND {wanted}
+        ) x GROUP BY kind, key""").bindparams(
+        bindparam("start", type_=Date()), bindparam("end", type_=Date())
+    )
+
+
+_last_drain = [0.0]  # per process (each gunicorn worker its own)
+
+
+def _drain_after(engine) -> None:
+    """Runs after the response has gone out (call_on_close): the trainee does not wait."""
+    try:
+        with engine.begin() as connection:
+            drain(connection)
+    except DBAPIError:  # busy or locked: the next write request's drain takes them
+        logging.getLogger(__name__).warning("rollup drain skipped", exc_info=True)
+
+
+def _schedule_drain(response):
+    """After a request that committed a change, at most every ROLLUP_DRAIN_SECONDS per
+    process: drain pending people once the response is sent. A GET, or a request that was
+    refused (rolled back), never drains: it changes nothing (tests/security). The report is
+    exact either way; draining only keeps its correction small."""
+    interval = current_app.config["ROLLUP_DRAIN_SECONDS"]
+    if interval is None or request.method == "GET" or not g.get("rollups_committed"):
+        return response
+    now = time.monotonic()
+    if now - _last_drain[0] >= interval:
+        _last_drain[0] = now
+        response.call_on_close(functools.partial(_drain_after, db.engine))
+    return response
+
+
+def _note_commit(_session) -> None:
+    if has_request_context():
+        g.rollups_committed = True
+
+
+def init_app(app) -> None:
+    app.after_request(_schedule_drain)
+    if not event.contains(db.session, "after_commit", _note_commit):
+        event.listen(db.session, "after_commit", _note_commit)
 
 
 def drop_triggers() -> None:

@@ -49,3 +49,26 @@ def test_upgrade_builds_an_empty_database_that_matches_the_models(empty_database
             diff = compare_metadata(context, db.metadata)
         db.engine.dispose()
     assert diff == [], f"models and migrations differ: {diff}"
+
+
+def test_the_pending_report_keys_migration_goes_down_and_up_again(empty_database_url):
+    """7c3f9a2d5b18 swaps the rollup triggers: its downgrade restores the previous ones (the
+    old keys recounted), and upgrading again gives the same schema as the models."""
+    from alembic.autogenerate import compare_metadata
+    from alembic.migration import MigrationContext
+    from flask_migrate import downgrade
+
+    app = create_app({"SECRET_KEY": "x" * 40, "DATABASE_URL": empty_database_url})
+    with app.app_context():
+        directory = str(ROOT / "migrations")
+        upgrade(directory=directory)
+        downgrade(directory=directory, revision="5d2e8c1f4a07")
+        with db.engine.connect() as connection:
+            tables = set(db.inspect(connection).get_table_names())
+        assert "trainee_keys_pending" not in tables
+        upgrade(directory=directory)
+        with db.engine.connect() as connection:
+            context = MigrationContext.configure(connection, opts={"compare_type": True})
+            diff = compare_metadata(context, db.metadata)
+        db.engine.dispose()
+    assert diff == []
