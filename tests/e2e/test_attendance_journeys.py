@@ -1,5 +1,6 @@
 """Attendance journeys in a browser: a 300-person roster on a phone; self check-in with the
-rotating code on a phone; a stale code refused."""
+rotating code on a phone, counted at once in the director's year report; a stale code
+refused."""
 
 import itertools
 
@@ -88,7 +89,9 @@ def test_instructor_marks_a_300_person_roster_on_a_phone(live_server, browser_pa
     assert db.session.scalar(select(func.count()).select_from(Attendance)) == 300
 
 
-def test_trainee_checks_in_with_the_rotating_code_on_a_phone(live_server, browser_page, hall):
+def test_trainee_checks_in_with_the_rotating_code_on_a_phone(
+    live_server, browser_page, hall, make
+):
     session, instructor, trainees = hall
     desk = browser_page("desktop")
     sign_in(desk, live_server.url, "giangvien")
@@ -125,6 +128,18 @@ def test_trainee_checks_in_with_the_rotating_code_on_a_phone(live_server, browse
     # the projector's live count follows (it polls every 5 s)
     desk.locator("[data-checked-in]").filter(has_text="2").wait_for(timeout=8000)
     shot(desk, "attendance-checkin-4-projector-count")
+
+    # the director's year report counts both at once (their report keys may still be pending)
+    make.director(username="giamdoc")
+    db.session.commit()
+    director = browser_page("desktop")
+    sign_in(director, live_server.url, "giamdoc")
+    director.goto(f"{live_server.url}/reports/?year={session.on_date.year}")
+    cards = director.locator(".report-card")
+    assert cards.nth(0).locator(".figure").inner_text().startswith("1")  # the class held
+    assert cards.nth(1).locator(".figure").inner_text().startswith("2")  # trainee-attendances
+    assert cards.nth(2).locator(".figure").inner_text() == "2"  # unique trainees
+    shot(director, "attendance-checkin-5-year-report")
 
 
 def test_a_stale_code_is_refused(live_server, browser_page, hall):
