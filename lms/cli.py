@@ -138,3 +138,14 @@ def jobs_cleanup_command():
 
     deleted = cleanup_jobs()
     click.echo(f"{deleted} old jobs deleted")
+
+
+@lms_cli.command("drain-report-keys")
+def drain_report_keys_command():
+    """Store the report keys of every person still pending (after a large import, or from cron;
+    the web workers drain 500 at a time after write requests)."""
+    from lms.reports import rollups
+
+    with db.engine.begin() as connection:
+        people = rollups.drain_all(connection)
+    click.echo(f"report keys stored for {people} people")

@@ -394,10 +394,10 @@ def _users_param(dialect: str) -> str:
     return "IN (SELECT value FROM json_each(:users))"
 
 
-def drain(connection, limit: int = DRAIN_BATCH) -> int:
+def drain(connection, limit: int = DRAIN_BATCH) -> list[int]:
     """Take up to `limit` pending people off the list and store their keys, recomputed from the
-    source rows, in the transaction of `connection` (the caller commits). Returns how many
-    people were refreshed; 0 also when another drain is running (PostgreSQL).
+    source rows, in the transaction of `connection` (the caller commits). Returns the people
+    refreshed; none also when another drain is running (PostgreSQL).
 
     Safe beside any writer (READ COMMITTED): the keys are computed by statements that start
     after the delete, so they see every change whose pending row was deleted; a change not yet
@@ -408,28 +408,28 @@ def drain(connection, limit: int = DRAIN_BATCH) -> int:
     if dialect == "postgresql" and not connection.execute(
         text("SELECT pg_try_advisory_xact_lock(:key)"), {"key": _DRAIN_LOCK}
     ).scalar():
-        return 0
+        return []
     users = sorted(set(connection.execute(text(
         "DELETE FROM trainee_keys_pending WHERE id IN"
         " (SELECT id FROM trainee_keys_pending ORDER BY id LIMIT :limit) RETURNING user_id"
     ), {"limit": limit}).scalars()))
     if not users:
-        return 0
+        return []
     if dialect == "postgresql":
         # Compiling these statements to machine code (JIT) costs more than running them.
         connection.execute(text("SET LOCAL jit = off"))
     param = users if dialect == "postgresql" else json.dumps(users)
     for statement in _refresh(dialect, _users_param(dialect)):
         connection.execute(text(statement), {"users": param})
-    return len(users)
+    return users
 
 
 def drain_all(connection) -> int:
-    """drain() until nobody is pending (or another drain holds the lock)."""
-    total = 0
+    """drain() until nobody is pending (or another drain holds the lock); how many people."""
+    people: set[int] = set()
     while done := drain(connection):
-        total += done
-    return total
+        people.update(done)
+    return len(people)
 
 
 def unique_counts_sql(dialect: str, kinds: list[str]):
@@ -456,11 +456,19 @@ def unique_counts_sql(dialect: str, kinds: list[str]):
 _last_drain = [0.0]  # per process (each gunicorn worker its own)
 
 
+DRAIN_BUDGET_SECONDS = 0.5  # per response: a backlog (a large import) goes in steps
+
+
 def _drain_after(engine) -> None:
-    """Runs after the response has gone out (call_on_close): the trainee does not wait."""
+    """Runs after the response has gone out (call_on_close): the trainee does not wait. Drains
+    batch after batch while there are people and time left in the budget; each batch is its
+    own transaction (short locks)."""
+    started = time.monotonic()
     try:
-        with engine.begin() as connection:
-            drain(connection)
+        while time.monotonic() - started < DRAIN_BUDGET_SECONDS:
+            with engine.begin() as connection:
+                if not drain(connection):
+                    return
     except DBAPIError:  # busy or locked: the next write request's drain takes them
         logging.getLogger(__name__).warning("rollup drain skipped", exc_info=True)
 

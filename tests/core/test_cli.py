@@ -11,7 +11,9 @@ from lms.extensions import db
 from tests.conftest import make_app
 
 
-@pytest.mark.parametrize("command", ["create-user", "demo", "backup", "restore"])
+@pytest.mark.parametrize(
+    "command", ["create-user", "demo", "backup", "restore", "jobs-cleanup", "drain-report-keys"]
+)
 def test_every_command_has_help(app, command):
     result = app.test_cli_runner().invoke(args=["lms", command, "--help"])
     assert result.exit_code == 0
@@ -168,3 +170,30 @@ def test_pg_backup_then_restore_into_an_empty_database(app, make, tmp_path, empt
         assert "--force" in refused.output
         db.session.remove()
         db.engine.dispose()
+
+
+def test_drain_report_keys_stores_every_pending_person(app, make):
+    """Past one batch (500 people): all stored, none pending, the same report."""
+    from lms.reports import rollups
+    from lms.reports.models import PendingTraineeKeys
+    from lms.reports.report import compute_report
+    from tests.reports.test_rollups import assert_rollups_equal_a_recount
+
+    klass = make.klass()
+    make.session(klass, marked_count=1)
+    for _ in range(3):
+        make.enrollment(klass, attended_count=1)
+    db.session.commit()
+    people = db.session.scalars(select(PendingTraineeKeys.user_id)).all()
+    assert len(set(people)) == 3  # appended by the triggers
+    db.session.add_all(PendingTraineeKeys(user_id=people[0]) for _ in range(rollups.DRAIN_BATCH))
+    db.session.commit()
+    year = klass.start_date.year
+    before = compute_report(year).total.unique_trainees
+    db.session.rollback()
+    result = app.test_cli_runner().invoke(args=["lms", "drain-report-keys"])
+    assert result.exit_code == 0, result.output
+    assert "report keys stored for 3 people" in result.output
+    assert db.session.scalar(select(func.count()).select_from(PendingTraineeKeys)) == 0
+    assert compute_report(year).total.unique_trainees == before == 3
+    assert_rollups_equal_a_recount()
