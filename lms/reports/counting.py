@@ -127,7 +127,7 @@ class Counts:
         """People whose first trainee-attendance of each key this year falls in [start, end]
         (the stored counts, corrected for people whose keys are pending: rollups)."""
         kinds = ["t", "q", "m"] + (["p"] if programs else []) + (["u"] if units else [])
-        query = rollups.unique_counts_sql(db.session.get_bind().dialect.name, kinds)
+        query = rollups.unique_counts_sql(db.session.get_bind().dialect.name, tuple(kinds))
         for kind, key, people in db.session.execute(query, {"start": start, "end": end}):
             if people:
                 self.unique[None if kind == "t" else (kind, key)] = int(people)

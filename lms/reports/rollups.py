@@ -432,7 +432,8 @@ def drain_all(connection) -> int:
     return len(people)
 
 
-def unique_counts_sql(dialect: str, kinds: list[str]):
+@functools.cache  # built once per dialect and breakdowns, not per report
+def unique_counts_sql(dialect: str, kinds: tuple[str, ...]):
     """(kind, key, people) of the keys whose first date falls in [:start, :end]: the stored
     counts, corrected for the pending people (their stored keys out, their keys computed now
     in). One statement: one snapshot, in which each person is either pending or exact."""

@@ -50,6 +50,16 @@ def room(make):
     return result
 
 
+@pytest.fixture
+def opened(room):
+    """The room with its session open for self check-in (a secret, a rotating code)."""
+    from lms.attendance import checkin
+
+    checkin.open_checkin(room.session, actor=room.instructor)
+    db.session.commit()
+    return room
+
+
 class StatementCounter:
     def __init__(self):
         self.count = 0

@@ -14,13 +14,6 @@ from lms.errors import DomainError
 from lms.extensions import db
 
 
-@pytest.fixture
-def opened(room):
-    checkin.open_checkin(room.session, actor=room.instructor)
-    db.session.commit()
-    return room
-
-
 def code_at(session, moment):
     return checkin.code_for(session.checkin_secret, checkin.time_step(moment.timestamp()))
 

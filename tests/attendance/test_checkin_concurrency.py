@@ -20,13 +20,6 @@ from lms.enrollment.models import Enrollment
 from lms.extensions import db
 
 
-@pytest.fixture
-def opened(room):
-    checkin.open_checkin(room.session, actor=room.instructor)
-    db.session.commit()
-    return room
-
-
 def signed_in_client(app, user):
     """A test client whose cookie is this user's signed-in session (no password round)."""
     client = app.test_client()

@@ -15,13 +15,6 @@ def app_config():
     return {"WTF_CSRF_ENABLED": True}
 
 
-@pytest.fixture
-def opened(room):
-    checkin.open_checkin(room.session, actor=room.instructor)
-    db.session.commit()
-    return room
-
-
 def test_checkin_needs_the_token_and_a_refused_page_gives_one_for_the_retry(
     opened, client, login
 ):

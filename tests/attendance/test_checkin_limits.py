@@ -21,13 +21,6 @@ def app_config():
     }
 
 
-@pytest.fixture
-def opened(room):
-    checkin.open_checkin(room.session, actor=room.instructor)
-    db.session.commit()
-    return room
-
-
 def wrong_code(session):
     right = {checkin.code_for(session.checkin_secret, checkin.time_step() - i) for i in (0, 1)}
     return next(c for c in ("000000", "111111", "222222") if c not in right)

@@ -8,7 +8,6 @@ import threading
 import pytest
 from sqlalchemy import func, select, text
 
-from lms.attendance import checkin
 from lms.extensions import db
 from lms.reports import rollups
 from lms.reports.models import PendingTraineeKeys, TraineeKey
@@ -20,13 +19,6 @@ from tests.reports.test_rollups import assert_rollups_equal_a_recount
 @pytest.fixture
 def app_config():
     return {"ROLLUP_DRAIN_SECONDS": None}  # each test turns the drain on when it wants it
-
-
-@pytest.fixture
-def opened(room):
-    checkin.open_checkin(room.session, actor=room.instructor)
-    db.session.commit()
-    return room
 
 
 def pending() -> set[int]:
