@@ -1,22 +1,13 @@
 """Uploaded tables: type by content, limits before parsing, every problem explained."""
 
 import io
-import zipfile
 
 import pytest
-from openpyxl import Workbook, load_workbook
+from openpyxl import load_workbook
 
 from lms.core.exports import Sheet, csv_bytes, neutralise, xlsx_bytes
 from lms.core.tabular import TableError, parse_date, read_table
-
-
-def _xlsx(rows) -> bytes:
-    workbook = Workbook()
-    for row in rows:
-        workbook.active.append(row)
-    buffer = io.BytesIO()
-    workbook.save(buffer)
-    return buffer.getvalue()
+from tests.hostile_files import billion_laughs, xlsx, zip_bomb
 
 
 def test_csv_with_bom_and_semicolons(app):
@@ -27,7 +18,7 @@ def test_csv_with_bom_and_semicolons(app):
 
 def test_xlsx_is_read_by_content_whatever_the_name(app):
     table = read_table(
-        _xlsx([["Username", "Full_Name"], ["hoa", "Ngô Thị Hoa"]]),
+        xlsx([["Username", "Full_Name"], ["hoa", "Ngô Thị Hoa"]]),
         required=("username", "full_name"),
     )
     assert table.rows[0][1]["full_name"] == "Ngô Thị Hoa"
@@ -60,30 +51,14 @@ def test_unreadable_files_get_a_clear_message(app, data, words):
 
 
 def test_zip_bomb_is_refused_before_parsing(app):
-    buffer = io.BytesIO()
-    with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED) as archive:
-        archive.writestr("xl/workbook.xml", "<workbook/>")
-        archive.writestr("xl/worksheets/sheet1.xml", "0" * (80 * 1024 * 1024))
     with pytest.raises(TableError) as error:
-        read_table(buffer.getvalue(), required=("username",))
+        read_table(zip_bomb(), required=("username",))
     assert "quá lớn" in str(error.value)
 
 
 def test_billion_laughs_is_refused(app):
-    bomb = (
-        '<?xml version="1.0"?><!DOCTYPE lolz [<!ENTITY lol "lol">'
-        '<!ENTITY lol2 "&lol;&lol;&lol;&lol;&lol;&lol;&lol;&lol;&lol;&lol;">]>'
-        '<workbook xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main">&lol2;'
-        "</workbook>"
-    )
-    good = zipfile.ZipFile(io.BytesIO(_xlsx([["username"], ["hoa"]])))
-    buffer = io.BytesIO()
-    with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED) as archive:
-        for item in good.infolist():
-            body = bomb if item.filename == "xl/workbook.xml" else good.read(item.filename)
-            archive.writestr(item.filename, body)
     with pytest.raises(TableError) as error:
-        read_table(buffer.getvalue(), required=("username",))
+        read_table(billion_laughs(), required=("username",))
     assert "Không đọc được" in str(error.value)
 
 

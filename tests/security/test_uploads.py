@@ -3,16 +3,15 @@ answers 413 with a Vietnamese page, the type decided by content (never by name o
 XLSX zip bombs and billion-laughs XML refused before parsing; nothing saved on a refusal."""
 
 import io
-import zipfile
 from datetime import date
 
 import openpyxl.xml
 import pytest
-from openpyxl import Workbook
 from PIL import Image
 
 from lms import config as default_config
 from lms.extensions import db
+from tests.hostile_files import billion_laughs, xlsx, zip_bomb
 from tests.security.fuzzing import snapshot
 
 YEAR = date.today().year
@@ -52,15 +51,6 @@ def _post(client, url, field, data: bytes, name: str, mimetype: str, extra=None)
     return response
 
 
-def _xlsx(rows) -> bytes:
-    workbook = Workbook()
-    for row in rows:
-        workbook.active.append(row)
-    buffer = io.BytesIO()
-    workbook.save(buffer)
-    return buffer.getvalue()
-
-
 def _png(size=(40, 20)) -> bytes:
     buffer = io.BytesIO()
     Image.new("RGB", size, "white").save(buffer, format="PNG")
@@ -91,7 +81,7 @@ def test_a_table_upload_is_typed_by_content_not_by_name(client, ids, url, extra)
     assert "Tệp không phải là tệp CSV hay bảng tính XLSX." in response.text
     assert snapshot() == before
     # An XLSX named .csv is read as the workbook it is (the header is what the view checks).
-    workbook = _xlsx([["colour"], ["red"]])
+    workbook = xlsx([["colour"], ["red"]])
     response = _post(client, url.format(**ids), "file", workbook, "list.csv", "text/csv", extra)
     assert "colour" in response.text
     assert snapshot() == before
@@ -122,36 +112,11 @@ def test_a_decompression_bomb_image_is_refused(client, ids):
     assert snapshot() == before
 
 
-def _zip_bomb() -> bytes:
-    buffer = io.BytesIO()
-    with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED) as archive:
-        archive.writestr("xl/workbook.xml", "<workbook/>")
-        archive.writestr("xl/worksheets/sheet1.xml", "0" * (80 * 1024 * 1024))
-    return buffer.getvalue()
-
-
-def _billion_laughs() -> bytes:
-    bomb = (
-        '<?xml version="1.0"?><!DOCTYPE lolz [<!ENTITY lol "lol">'
-        '<!ENTITY lol2 "&lol;&lol;&lol;&lol;&lol;&lol;&lol;&lol;&lol;&lol;">'
-        '<!ENTITY lol3 "&lol2;&lol2;&lol2;&lol2;&lol2;&lol2;&lol2;&lol2;&lol2;&lol2;">]>'
-        '<workbook xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main">&lol3;'
-        "</workbook>"
-    )
-    good = zipfile.ZipFile(io.BytesIO(_xlsx([["username"], ["hoa"]])))
-    buffer = io.BytesIO()
-    with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED) as archive:
-        for item in good.infolist():
-            body = bomb if item.filename == "xl/workbook.xml" else good.read(item.filename)
-            archive.writestr(item.filename, body)
-    return buffer.getvalue()
-
-
 @pytest.mark.parametrize(("url", "extra"), TABLE_UPLOADS)
 def test_a_zip_bomb_is_refused_before_parsing(app, client, ids, url, extra):
     app.config["MAX_CONTENT_LENGTH"] = default_config.MAX_CONTENT_LENGTH
     before = snapshot()
-    response = _post(client, url.format(**ids), "file", _zip_bomb(), "a.xlsx", "text/plain", extra)
+    response = _post(client, url.format(**ids), "file", zip_bomb(), "a.xlsx", "text/plain", extra)
     assert "Bảng tính giải nén ra dung lượng quá lớn; bị từ chối." in response.text
     assert snapshot() == before
 
@@ -160,7 +125,7 @@ def test_a_zip_bomb_is_refused_before_parsing(app, client, ids, url, extra):
 def test_billion_laughs_xml_is_refused(client, ids, url, extra):
     assert openpyxl.xml.DEFUSEDXML  # openpyxl parses through defusedxml (entities refused)
     before = snapshot()
-    response = _post(client, url.format(**ids), "file", _billion_laughs(), "a.xlsx",
+    response = _post(client, url.format(**ids), "file", billion_laughs(), "a.xlsx",
                      "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet", extra)
     assert "Không đọc được tệp XLSX." in response.text
     assert snapshot() == before
