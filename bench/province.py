@@ -1,8 +1,8 @@
 """The province-sized database every page benchmark reads, built once with the demo generator.
 
-The sizes are scripts/bench_report.py's defaults (five finished years 2021–2025 and the current
-year, ≥ 1 M attendance records, ≥ 200,000 enrolments, ≥ 100,000 users), so `make bench` builds
-one SQLite file that the report benchmark and the page benchmarks share.
+The sizes (five finished years 2021–2025 and the current year, ≥ 1 M attendance records,
+≥ 200,000 enrolments, ≥ 100,000 users) serve scripts/bench_report.py and the page benchmarks
+alike, so `make bench` builds one SQLite file that they share.
 """
 
 from __future__ import annotations

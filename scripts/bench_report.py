@@ -33,14 +33,13 @@ from sqlalchemy import event, func, insert, select, text
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
+from bench.province import SIZES, Size, ensure, make_app  # noqa: E402
 from bench.results import Result, emit, median_ms  # noqa: E402
-from lms import create_app  # noqa: E402
 from lms.attendance.models import Attendance  # noqa: E402
 from lms.extensions import db  # noqa: E402
 from lms.reports import rollups  # noqa: E402
 from lms.reports.models import PendingTraineeKeys  # noqa: E402
 from lms.reports.report import compute_report  # noqa: E402
-from tests.conftest import Client  # noqa: E402
 
 # The baseline: per program, for the classes whose first non-cancelled session falls in the
 # year, the held classes, trainee-attendances (enrolments present or late at least once) and
@@ -64,50 +63,8 @@ GROUP BY c.program_id
 """
 
 
-SIZES = {  # --size: (scale, population) of the demo generator, 5 finished years
-    "1m": (7.8, 110_000),
-    "10m": (78.0, 1_100_000),
-}
 LIMITS = {"1m": 200.0, "10m": 1000.0}  # the report's target, ms
 PAGE_LIMIT = {"1m": 150.0}  # the dashboard's target, ms (none given at 10 M)
-
-
-def make_app(url: str):
-    app = create_app(
-        {
-            "SECRET_KEY": "bench-" + "x" * 40,
-            "DATABASE_URL": url,
-            "WTF_CSRF_ENABLED": False,
-            "RATELIMIT_ENABLED": False,
-        }
-    )
-    app.test_client_class = Client
-    return app
-
-
-def build(app, args) -> None:
-    from flask_migrate import upgrade
-
-    from lms.demo import database_is_empty, load_demo
-
-    with app.app_context():
-        started = perf_counter()
-        upgrade(directory=str(ROOT / "migrations"))
-        print(f"migrations: {perf_counter() - started:.1f} s", flush=True)
-        if database_is_empty():
-            print(
-                load_demo(
-                    year=args.year, years=args.years, scale=args.scale, population=args.population
-                ),
-                flush=True,
-            )
-        db.session.commit()
-        # Fresh statistics (and on PostgreSQL the visibility map that index-only scans need),
-        # as autovacuum would leave them after a bulk load.
-        with db.engine.connect().execution_options(isolation_level="AUTOCOMMIT") as conn:
-            conn.execute(text("VACUUM ANALYZE" if conn.dialect.name == "postgresql" else "ANALYZE"))
-
-
 PENDING = 2000  # people: a backlog of four drains
 
 
@@ -134,8 +91,8 @@ def measure_pending(year: int, runs: int) -> tuple[float, float]:
 
 
 def measure(name: str, url: str, args) -> list[Result]:
+    ensure(url, args.data)  # migrated, and built when empty (bench/province.py)
     app = make_app(url)
-    build(app, args)
     year = args.year
     with app.app_context():
         attendance = db.session.scalar(select(func.count()).select_from(Attendance))
@@ -223,12 +180,13 @@ def main() -> None:
     parser.add_argument("--pg", default=os.environ.get("LMS_BENCH_DATABASE_URL", ""))
     parser.add_argument("--no-sqlite", action="store_true")
     args = parser.parse_args()
-    scale, population = SIZES[args.size]
-    args.scale = args.scale or scale
-    args.population = args.population or population
+    size = SIZES[args.size]
+    args.data = Size(args.size, scale=args.scale or size.scale,
+                     population=args.population or size.population, years=args.years,
+                     year=args.year)
     targets = []
     if not args.no_sqlite:
-        path = Path(args.sqlite or ROOT / "bench-data" / f"report-{args.size}.sqlite3")
+        path = Path(args.sqlite or args.data.sqlite_path)
         path.parent.mkdir(parents=True, exist_ok=True)
         targets.append(("sqlite", f"sqlite:///{path.resolve()}"))
     if args.pg:
