@@ -118,6 +118,19 @@ class Factories:
         values.update(overrides)
         return _save(ClassSession(klass=klass, **values))
 
+    def session_now(self, trainees: int):
+        """A class whose session is happening now (local time), its instructor and `trainees`
+        enrolled trainees of one unit: (session, instructor, enrolments)."""
+        from tests.attendance.conftest import session_times_around_now
+
+        day, starts, ends = session_times_around_now()
+        instructor = self.instructor()
+        klass = self.klass(start_date=day, instructors=[instructor])
+        session = self.session(klass, on_date=day, starts_at=starts, ends_at=ends)
+        unit = self.unit()
+        enrollments = [self.enrollment(klass, self.trainee(unit=unit)) for _ in range(trainees)]
+        return session, instructor, enrollments
+
     def enrollment(self, klass=None, user=None, **overrides) -> Enrollment:
         klass = klass or self.klass()
         user = user or self.trainee()

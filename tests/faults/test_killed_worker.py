@@ -12,7 +12,6 @@ from lms.auth.models import User
 from lms.enrollment.models import Enrollment
 from lms.extensions import db
 from lms.reports.models import AnnualPlan
-from tests.attendance.conftest import session_times_around_now
 from tests.faults.helpers import kill_worker_halfway, snapshot
 
 IMPORT_USERS = """
@@ -111,12 +110,8 @@ def test_killed_during_a_plan_import(app, make, file_of):
 
 
 def test_killed_during_a_300_mark_save(app, make):
-    day, starts, ends = session_times_around_now()
-    instructor = make.instructor()
-    klass = make.klass(start_date=day, instructors=[instructor])
-    session = make.session(klass, on_date=day, starts_at=starts, ends_at=ends)
-    unit = make.unit()
-    ids = [make.enrollment(klass, make.trainee(unit=unit)).id for _ in range(300)]
+    session, instructor, enrollments = make.session_now(trainees=300)
+    ids = [e.id for e in enrollments]
     db.session.commit()
     body = SAVE_MARKS.format(ids=ids, session_id=session.id, actor=instructor.id)
     # The 300 rows are inserted and the session's count updated; killed at the trainees' rollups.

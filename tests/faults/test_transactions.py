@@ -17,7 +17,6 @@ from lms.auth.models import User
 from lms.enrollment.models import Enrollment
 from lms.extensions import db
 from lms.reports.models import AnnualPlan
-from tests.attendance.conftest import session_times_around_now
 from tests.faults.helpers import crash_after_write, snapshot
 
 
@@ -93,12 +92,7 @@ def test_a_crash_halfway_through_a_plan_import_saves_nothing(client, login, make
 
 
 def test_a_crash_halfway_through_saving_300_marks_saves_none_of_them(client, login, make):
-    day, starts, ends = session_times_around_now()
-    instructor = make.instructor()
-    klass = make.klass(start_date=day, instructors=[instructor])
-    session = make.session(klass, on_date=day, starts_at=starts, ends_at=ends)
-    unit = make.unit()
-    enrollments = [make.enrollment(klass, make.trainee(unit=unit)) for _ in range(300)]
+    session, instructor, enrollments = make.session_now(trainees=300)
     # 100 marks were saved earlier: the save below updates those and inserts 200 new ones.
     attendance.mark_attendance(
         session, {e.id: ("present", "") for e in enrollments[:100]}, actor=instructor

@@ -178,14 +178,7 @@ def test_plan_import(client, center, table):
 
 @pytest.fixture
 def roster_300(make, login):
-    from tests.attendance.conftest import session_times_around_now
-
-    day, starts, ends = session_times_around_now()
-    instructor = make.instructor()
-    klass = make.klass(start_date=day, instructors=[instructor])
-    session = make.session(klass, on_date=day, starts_at=starts, ends_at=ends)
-    unit = make.unit()
-    enrollments = [make.enrollment(klass, make.trainee(unit=unit)) for _ in range(300)]
+    session, instructor, enrollments = make.session_now(trainees=300)
     db.session.commit()
     login(instructor)
     return session.id, [e.id for e in enrollments]
