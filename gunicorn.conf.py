@@ -4,6 +4,7 @@ Two sync workers per core pair was the best measured setting on a 2-core machine
 (docs in README). Every value can be overridden on the command line or with GUNICORN_CMD_ARGS.
 """
 
+import gc
 import os
 
 bind = os.environ.get("LMS_BIND", "127.0.0.1:8000")
@@ -16,3 +17,10 @@ max_requests = 20000  # recycle workers now and then: bounds any slow leak (5000
 max_requests_jitter = 2000
 accesslog = "-"
 forwarded_allow_ips = os.environ.get("LMS_FORWARDED_ALLOW_IPS", "127.0.0.1")
+
+
+def post_worker_init(worker):
+    """The app is loaded: move its objects (~150,000: modules, mappers, compiled statements)
+    out of the garbage collector's reach. Otherwise each full collection walks them all, a
+    ~75 ms pause that lands on whichever request is running (seen in check-in p99s)."""
+    gc.freeze()

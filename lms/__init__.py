@@ -160,30 +160,16 @@ def select_locale() -> str:
 
 def _init_login(app: Flask) -> None:
     from flask_babel import lazy_gettext as _l
-    from sqlalchemy import bindparam, select
-    from sqlalchemy.orm import lazyload
 
     from lms import models  # noqa: F401  (every mapper known: the loader's option needs Unit)
-    from lms.auth.models import User
+    from lms.auth.loading import load_user
 
     login_manager.init_app(app)
     login_manager.login_view = "auth.login"
     login_manager.login_message = _l("Please sign in to open this page.")
     login_manager.login_message_category = "info"
     login_manager.session_protection = "basic"
-
-    # Built once: every request runs it, and building a statement costs more than running it.
-    # The unit is loaded when a page asks for it (few do), not joined on every request.
-    by_token = (
-        select(User)
-        .options(lazyload(User.unit))
-        .where(User.session_token == bindparam("token"), User.active)
-    )
-
-    @login_manager.user_loader
-    def load_user(token: str):
-        # The cookie holds the session token, not the id: a rotated token logs the cookie out.
-        return db.session.scalar(by_token, {"token": token})
+    login_manager.user_loader(load_user)
 
     @app.context_processor
     def _lang():

@@ -1,5 +1,7 @@
 """The check-in POST's SQL, built once: one read (session, class, settings, enrolment, mark)
-into plain read-only views, and the writes of a new check-in (record_checkin).
+into plain read-only views, made with the user load on the QR path, and the writes of a new
+check-in (record_checkin). On PostgreSQL a check-in is then two round trips (one when the trainee
+is already checked in), down from five: each costs CPU on both sides.
 
 Measured under gunicorn + wrk: building statements and loading ORM rows per request cost more
 than running them on SQLite (scripts/bench_checkin.py). The rules stay in checkin.py.
@@ -13,13 +15,15 @@ from datetime import date, datetime
 from datetime import time as dt_time
 from typing import Any
 
-from sqlalchemy import and_, bindparam, select, text, update
+from flask import g, has_request_context, request
+from sqlalchemy import Select, and_, bindparam, select, text, update
 from sqlalchemy.dialects import sqlite
 from werkzeug.exceptions import NotFound
 
 from lms.attendance.clock import AttendanceSettings
 from lms.attendance.models import Attendance
 from lms.attendance.services import attendances, enrollments, sessions_table
+from lms.auth.loading import user_by_token, with_user
 from lms.auth.models import User
 from lms.classes.models import Class, ClassSession
 from lms.core.models import AuditLog, CenterSettings
@@ -65,11 +69,13 @@ class SessionView:
         return self.cancelled_at is not None
 
 
-@functools.cache
-def _checkin_read():
-    """Built once (bound parameters): see load_for_checkin."""
+def _with_checkin_columns(statement: Select, user_id) -> Select:
+    """Add the check-in's columns to `statement`: the session `:session_id` with its class, the
+    settings, and the enrolment of `user_id` in the class with its mark at the session, if any
+    (every join outer: a missing session reads as NULL columns). `statement` selects from
+    users; `user_id` is the column the enrolment joins to."""
     return (
-        select(
+        statement.add_columns(
             ClassSession.id, ClassSession.class_id, ClassSession.on_date,
             ClassSession.starts_at, ClassSession.ends_at, ClassSession.topic,
             ClassSession.room, ClassSession.checkin_secret, ClassSession.cancelled_at,
@@ -79,21 +85,56 @@ def _checkin_read():
             CenterSettings.lock_after_hours,
             Enrollment.id, Enrollment.status, Enrollment.enrolled_on, Attendance.status,
         )
-        .select_from(ClassSession)
-        .join(Class, Class.id == ClassSession.class_id)
+        .select_from(User)
+        .outerjoin(ClassSession, ClassSession.id == bindparam("session_id"))
+        .outerjoin(Class, Class.id == ClassSession.class_id)
         .outerjoin(CenterSettings, CenterSettings.id == 1)
         .outerjoin(
             Enrollment,
-            and_(Enrollment.class_id == ClassSession.class_id,
-                 Enrollment.user_id == bindparam("user_id")),
+            and_(Enrollment.class_id == ClassSession.class_id, Enrollment.user_id == user_id),
         )
         .outerjoin(
             Attendance,
             and_(Attendance.enrollment_id == Enrollment.id,
                  Attendance.session_id == ClassSession.id),
         )
-        .where(ClassSession.id == bindparam("session_id"))
     )
+
+
+@functools.cache
+def _checkin_read() -> Select:
+    """The read alone, for a user already loaded (row[0] is their id). Built once."""
+    return _with_checkin_columns(
+        select(User.id).where(User.id == bindparam("user_id")), User.id
+    )
+
+
+@functools.cache
+def _read_with_user() -> Select:
+    """The user load (lms.auth.loading) and the read in one statement: row[0] is the User."""
+    return _with_checkin_columns(user_by_token(), User.id)
+
+
+@with_user("attendance.checkin_landing")
+def _load_user_with_checkin(token: str) -> User | None:
+    """A check-in POST (the QR code's address): the user and the check-in's read in one round
+    trip; the read is kept in `g` for load_for_checkin.
+
+    On PostgreSQL the request runs in autocommit: its one write (record_checkin) is a single
+    statement, atomic by itself, so the BEGIN and COMMIT round trips would buy nothing (with
+    them, PostgreSQL's CPU per check-in was twice as much: scripts/bench_checkin.py). The
+    connection goes back to the pool in its usual mode."""
+    if db.engine.dialect.name == "postgresql":
+        db.session.connection(execution_options={"isolation_level": "AUTOCOMMIT"})
+    session_id = (request.view_args or {}).get("session_id")
+    found = db.session.execute(
+        _read_with_user(), {"token": token, "session_id": session_id}
+    ).first()
+    if found is None:
+        return None
+    user = found[0]
+    g.checkin_read = (session_id, user.id, tuple(found[1:]))
+    return user
 
 
 def load_for_checkin(
@@ -101,13 +142,18 @@ def load_for_checkin(
 ) -> tuple[SessionView, AttendanceSettings, EnrolmentRow | None]:
     """The hot path's one read: session + class, the settings, the enrolment and its mark.
 
-    The session with its class, attendance_settings and _enrolment_row, in one statement (the
-    settings are read fresh every time: an admin's change applies to the next check-in).
+    Read with the user when the request's user loader did (_load_user_with_checkin), otherwise
+    here in one statement (the settings are read fresh every time: an admin's change applies to
+    the next check-in). Once only: a retried attempt reads again.
     """
-    found = db.session.connection().execute(  # plain rows: no ORM layer needed
-        _checkin_read(), {"session_id": session_id, "user_id": user.id}
-    ).first()
-    if found is None:
+    kept = g.pop("checkin_read", None) if has_request_context() else None
+    if kept is not None and kept[:2] == (session_id, user.id):
+        found = kept[2]
+    else:
+        found = db.session.connection().execute(  # plain rows: no ORM layer needed
+            _checkin_read(), {"session_id": session_id, "user_id": user.id}
+        ).first()[1:]
+    if found[0] is None:
         raise NotFound()
     session = SessionView(*found[:9], klass=ClassView(*found[9:12]))
     if found[12] is None:  # no settings row saved yet (the join found none): the defaults

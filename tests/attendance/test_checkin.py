@@ -3,12 +3,14 @@
 from datetime import timedelta
 
 import pytest
-from sqlalchemy import func, select
+from flask import g
+from sqlalchemy import event, func, select, update
 
 from lms.attendance import checkin
 from lms.attendance.clock import ends, starts
 from lms.attendance.models import Attendance
 from lms.attendance.services import mark_attendance
+from lms.auth.models import User
 from lms.core.models import AuditLog
 from lms.errors import DomainError
 from lms.extensions import db
@@ -184,14 +186,68 @@ def test_checkin_post_is_lean(opened, client, login, count_statements):
     s = opened.session
     login(opened.trainees[2])
     code = checkin.code_for(s.checkin_secret, checkin.time_step())
-    with count_statements() as counter:
-        response = client.post(f"/checkin/{s.id}", data={"code": code})
-    assert response.status_code == 200
-    # user + one read (session, class, settings, enrolment, mark) + the writes: one statement
-    # on PostgreSQL (a CTE: mark, rollups, audit), the mark and three more on SQLite
-    writes = 1 if db.engine.dialect.name == "postgresql" else 4
-    assert counter.count <= 2 + writes, counter.statements
-    with count_statements() as counter:
-        again = client.post(f"/checkin/{s.id}", data={"code": code})
-    assert "đã điểm danh" in again.text.lower()
-    assert counter.count <= 2, counter.statements  # user + the read: nothing written
+    postgres = db.engine.dialect.name == "postgresql"
+    modes = []  # autocommit of each statement's connection (PostgreSQL)
+
+    def note_mode(conn, *_args):
+        modes.append(getattr(conn.connection.dbapi_connection, "autocommit", None) is True)
+
+    event.listen(db.engine, "before_cursor_execute", note_mode)
+    try:
+        with count_statements() as counter:
+            response = client.post(f"/checkin/{s.id}", data={"code": code})
+        assert response.status_code == 200
+        # The user and the read (session, class, settings, enrolment, mark) in one statement,
+        # then the writes: one statement on PostgreSQL (a CTE: mark, rollups, audit), the mark
+        # and three more on SQLite.
+        assert counter.count == 1 + (1 if postgres else 4), counter.statements
+        with count_statements() as counter:
+            again = client.post(f"/checkin/{s.id}", data={"code": code})
+        assert "đã điểm danh" in again.text.lower()
+        assert counter.count == 1, counter.statements  # the one read: nothing written
+    finally:
+        event.remove(db.engine, "before_cursor_execute", note_mode)
+    if postgres:  # no BEGIN and COMMIT round trips (the write is one statement, atomic alone)
+        assert modes == [True] * 3
+
+
+def test_checkin_connection_goes_back_to_the_pool_in_its_usual_mode(opened, client, login):
+    """The check-in's autocommit (PostgreSQL) ends with its request: the next user of the
+    pooled connection gets transactions again, so a rollback there still undoes its work."""
+    s = opened.session
+    login(opened.trainees[0])
+    modes = []
+
+    def note_mode(dbapi_connection, _record):
+        modes.append(getattr(dbapi_connection, "autocommit", None) is True)
+
+    event.listen(db.engine.pool, "checkin", note_mode)
+    try:
+        code = checkin.code_for(s.checkin_secret, checkin.time_step())
+        assert client.post(f"/checkin/{s.id}", data={"code": code}).status_code == 200
+    finally:
+        event.remove(db.engine.pool, "checkin", note_mode)
+    assert modes
+    assert not any(modes)
+    trainee = opened.trainees[1]
+    with db.engine.connect() as connection:
+        connection.execute(
+            update(User).where(User.id == trainee.id).values(full_name="Rolled Back")
+        )
+        connection.rollback()
+    db.session.expire_all()
+    assert db.session.get(User, trainee.id).full_name != "Rolled Back"
+
+
+def test_checkin_read_kept_by_the_user_loader_serves_only_its_own_request(opened, app):
+    """load_for_checkin takes the read the user loader made only for the same session and
+    user, and only once (a retried attempt reads again)."""
+    first, second = opened.trainees[:2]
+    with app.test_request_context():
+        g.checkin_read = (opened.session.id + 1000, first.id, (None,) * 19)
+        session, _settings, row = checkin.load_for_checkin(opened.session.id, first)
+        assert session.id == opened.session.id
+        assert row is not None
+        assert "checkin_read" not in g
+        g.checkin_read = (opened.session.id, second.id, (None,) * 19)
+        assert checkin.load_for_checkin(opened.session.id, first)[0].id == opened.session.id
