@@ -317,9 +317,24 @@ def measure(target: str, env: dict, url: str, log: Path, warm_script: Path, warm
         stop(server)
 
 
+def wait_past_local_midnight() -> None:
+    """The session is built for today, local time, and must still be open when the check-in
+    run starts a minute or two later: within 3 minutes of local midnight, wait for the new day
+    (a run begun at 23:59 found its session over and every POST refused)."""
+    from datetime import datetime, timedelta
+
+    from tests.attendance.conftest import ZONE
+
+    now = datetime.now(ZONE)
+    midnight = (now + timedelta(days=1)).replace(hour=0, minute=0, second=5, microsecond=0)
+    if midnight - now < timedelta(minutes=3):
+        time.sleep((midnight - now).total_seconds())
+
+
 def run_once(url: str, trainees: int, duration: int, folder: Path) -> tuple[dict, dict, dict]:
     from lms.attendance.checkin import code_for, time_step
 
+    wait_past_local_midnight()
     app, session_id, secret, pairs = build(url, trainees)
     cookie_name = app.config["SESSION_COOKIE_NAME"]
     env = {"LMS_DATABASE_URL": url, "LMS_SECRET_KEY": SECRET, "BENCH_USERS": str(trainees)}
