@@ -13,7 +13,6 @@ versions interleaved a few times and compare the lowest figures.
 """
 
 import argparse
-import io
 import os
 import sys
 import tempfile
@@ -23,23 +22,20 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from scripts.bench_checkin import SECRET, build, scratch_url  # noqa: E402
-
-WARM = 300  # trainees checked in before measuring: the repeats post as them
+from scripts.bench_checkin import SECRET, build, cpu_seconds, scratch_url  # noqa: E402
 
 
-def server_cpu_seconds() -> float:
-    """User + system CPU of every PostgreSQL server process on this machine (Linux /proc)."""
-    total = 0
-    for stat in Path("/proc").glob("[0-9]*/stat"):
+def postgres_pids() -> list[int]:
+    """Every PostgreSQL server process on this machine (Linux /proc): its backends come and go
+    (the drain opens its own), so all of them are counted."""
+    pids = []
+    for comm in Path("/proc").glob("[0-9]*/comm"):
         try:
-            name, fields = stat.read_text().split(" (", 1)[1].rsplit(")", 1)
-        except (OSError, IndexError, ValueError):
+            if comm.read_text().strip() == "postgres":
+                pids.append(int(comm.parent.name))
+        except OSError:
             continue
-        if name == "postgres":
-            fields = fields.split()
-            total += int(fields[11]) + int(fields[12])
-    return total / os.sysconf("SC_CLK_TCK")
+    return pids
 
 
 def main() -> None:
@@ -51,12 +47,16 @@ def main() -> None:
         url = scratch_url(args.pg)
     else:
         url = f"sqlite:///{Path(tempfile.mkdtemp(prefix='bench-inprocess-')) / 'b.sqlite3'}"
-    trainees = WARM + 40 * args.blocks
+    # Trainees checked in before measuring, the repeats posting as them: enough that none posts
+    # more than 8 times (the check-in's limit is 10 a minute per person).
+    warm = max(300, 8 * args.blocks)
+    trainees = warm + 40 * args.blocks
     os.environ.update(LMS_DATABASE_URL=url, LMS_SECRET_KEY=SECRET,
                       LMS_ROLLUP_DRAIN_SECONDS="null")
     _, session_id, secret, pairs = build(url, trainees)
 
     from sqlalchemy import event
+    from werkzeug.test import EnvironBuilder
 
     from lms.attendance.checkin import code_for, time_step
     from lms.extensions import db
@@ -64,32 +64,30 @@ def main() -> None:
 
     cookie_name = app.config["SESSION_COOKIE_NAME"]
     statuses: dict[str, int] = {}
+    code = code_for(secret, time_step())
 
-    def post(pair, code) -> None:
-        body = f"code={code}&csrf_token={pair[1]}".encode()
-        environ = {
-            "REQUEST_METHOD": "POST", "PATH_INFO": f"/checkin/{session_id}",
-            "QUERY_STRING": "", "SERVER_NAME": "127.0.0.1", "SERVER_PORT": "80",
-            "SERVER_PROTOCOL": "HTTP/1.1", "REMOTE_ADDR": "127.0.0.1", "HTTP_HOST": "127.0.0.1",
-            "HTTP_COOKIE": f"{cookie_name}={pair[0]}",
-            "CONTENT_TYPE": "application/x-www-form-urlencoded",
-            "CONTENT_LENGTH": str(len(body)), "wsgi.input": io.BytesIO(body),
-            "wsgi.url_scheme": "http", "wsgi.errors": sys.stderr, "wsgi.multithread": False,
-            "wsgi.multiprocess": True, "wsgi.run_once": False, "wsgi.version": (1, 0),
-        }
-        answer = app(environ, lambda status, headers, exc=None: statuses.update(
+    def environ(pair) -> dict:
+        return EnvironBuilder(
+            path=f"/checkin/{session_id}", method="POST",
+            headers={"Cookie": f"{cookie_name}={pair[0]}"},
+            data={"code": code, "csrf_token": pair[1]},
+            environ_base={"REMOTE_ADDR": "127.0.0.1"},
+        ).get_environ()
+
+    def post(request_environ: dict) -> None:
+        answer = app(request_environ, lambda status, headers, exc=None: statuses.update(
             {status: statuses.get(status, 0) + 1}))
         b"".join(answer)
         answer.close()
 
-    code = code_for(secret, time_step())
-    for pair in pairs[:WARM]:
-        post(pair, code)
+    for pair in pairs[:warm]:
+        post(environ(pair))
     order = []
     for block in range(args.blocks):
-        first = list(pairs[WARM + 40 * block: WARM + 40 * (block + 1)])
-        again = [pairs[(60 * block + j) % WARM] for j in range(60)]
+        first = list(pairs[warm + 40 * block: warm + 40 * (block + 1)])
+        again = [pairs[(60 * block + j) % warm] for j in range(60)]
         order += [first.pop() if i % 5 < 2 else again.pop() for i in range(100)]
+    environs = [environ(pair) for pair in order]  # built before the clock starts
     statements = [0]
 
     def count(*_args) -> None:
@@ -98,12 +96,15 @@ def main() -> None:
     with app.app_context():
         engine = db.engine
     event.listen(engine, "before_cursor_execute", count)
-    server = server_cpu_seconds() if args.pg else 0.0
+    server_pids = postgres_pids() if args.pg else []
+    server = cpu_seconds(server_pids)
     cpu, wall = time.process_time(), time.perf_counter()
-    for pair in order:
-        post(pair, code)
+    for request_environ in environs:
+        post(request_environ)
     cpu, wall = time.process_time() - cpu, time.perf_counter() - wall
-    server = (server_cpu_seconds() - server) if args.pg else 0.0
+    if args.pg:
+        born = [pid for pid in postgres_pids() if pid not in server_pids]  # a new connection
+        server = cpu_seconds(server_pids + born) - server
     n = len(order)
     print(f"{'postgresql' if args.pg else 'sqlite'}: {n} requests (40% first check-ins): "
           f"app CPU {cpu / n * 1e6:.0f} µs, server CPU {server / n * 1e6:.0f} µs, wall "

@@ -150,9 +150,10 @@ def load_for_checkin(
     if kept is not None and kept[:2] == (session_id, user.id):
         found = kept[2]
     else:
-        found = db.session.connection().execute(  # plain rows: no ORM layer needed
+        row = db.session.connection().execute(  # plain rows: no ORM layer needed
             _checkin_read(), {"session_id": session_id, "user_id": user.id}
-        ).first()[1:]
+        ).first()
+        found = row[1:] if row is not None else (None,)  # None: the user is gone meanwhile
     if found[0] is None:
         raise NotFound()
     session = SessionView(*found[:9], klass=ClassView(*found[9:12]))

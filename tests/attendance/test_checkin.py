@@ -251,3 +251,12 @@ def test_checkin_read_kept_by_the_user_loader_serves_only_its_own_request(opened
         assert "checkin_read" not in g
         g.checkin_read = (opened.session.id, second.id, (None,) * 19)
         assert checkin.load_for_checkin(opened.session.id, first)[0].id == opened.session.id
+
+
+def test_checkin_read_for_a_user_gone_meanwhile_is_not_found(opened, app):
+    """The standalone read finds no row when the user has been removed since they were loaded:
+    answered as a missing session (404), not a server error."""
+    from werkzeug.exceptions import NotFound
+
+    with app.test_request_context(), pytest.raises(NotFound):
+        checkin.load_for_checkin(opened.session.id, User(id=10**9))
