@@ -97,8 +97,11 @@ def list_session_audit(session_id: int, limit: int = 500) -> list[AuditRow]:
         .limit(limit)
         .subquery()
     )
-    statement = (
-        select(AuditLog, actor.full_name, trainee.full_name)
+    statement = (  # columns, not AuditLog rows: 500 ORM objects cost more than the query
+        select(
+            AuditLog.at, actor.full_name, trainee.full_name, AuditLog.old_value,
+            AuditLog.new_value, AuditLog.method, AuditLog.reason, AuditLog.details,
+        )
         .join(newest, newest.c.id == AuditLog.id)
         .outerjoin(actor, actor.id == AuditLog.actor_id)
         .outerjoin(
@@ -109,9 +112,6 @@ def list_session_audit(session_id: int, limit: int = 500) -> list[AuditRow]:
         .order_by(AuditLog.id.desc())
     )
     return [
-        AuditRow(
-            entry.at, actor_name, trainee_name, entry.old_value, entry.new_value,
-            entry.method, entry.reason, (entry.details or {}).get("note"),
-        )
-        for entry, actor_name, trainee_name in db.session.execute(statement)
+        AuditRow(*row[:7], (row.details or {}).get("note"))
+        for row in db.session.execute(statement)
     ]

@@ -50,6 +50,9 @@ def test_roster_of_300_loads_in_a_bounded_number_of_statements(
     assert response.status_code == 200
     assert response.text.count('class="roster-row') == 300
     assert "Chưa điểm danh" in response.text
+    # Each row's labels for screen readers name its trainee, in Vietnamese.
+    assert "Điểm danh của Phạm Văn Đức 7</legend>" in response.text
+    assert 'aria-label="Ghi chú cho Phạm Văn Đức 7"' in response.text
     assert statements <= 10, statements
 
 
