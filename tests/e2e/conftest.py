@@ -97,7 +97,9 @@ def shot(page, name: str) -> Path:
     """Save a full-page screenshot to test-artifacts/NAME.png."""
     ARTIFACTS.mkdir(exist_ok=True)
     path = ARTIFACTS / f"{name}.png"
-    page.screenshot(path=str(path), full_page=True)
+    # Its own timeout: a 300-row roster with its change log is ~40,000 px tall on a phone, and
+    # capturing it took over 10 s on a slow machine (a screenshot is evidence, not a timing).
+    page.screenshot(path=str(path), full_page=True, timeout=60_000)
     return path
 
 
