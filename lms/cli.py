@@ -4,6 +4,7 @@ import click
 from flask import Flask, current_app
 from flask.cli import AppGroup
 
+from lms.demo import MIN_POPULATION, MIN_SCALE
 from lms.extensions import db
 
 lms_cli = AppGroup("lms", help="Training-center commands: users, demo data, backups.")
@@ -51,10 +52,20 @@ def create_user_command(username, full_name, email, unit_code, roles, password):
 @lms_cli.command("demo")
 @click.option("--if-empty", is_flag=True, help="Do nothing when the database already has users.")
 @click.option("--year", type=int, default=None, help="Generate only this finished year.")
-@click.option("--scale", type=float, default=1.0, help="Multiply the demo year's size.")
+@click.option(
+    "--scale",
+    type=click.FloatRange(min=MIN_SCALE),
+    default=1.0,
+    help="Multiply the demo year's size.",
+)
 @click.option("--years", type=int, default=1, help="How many finished years (ending in --year).")
 @click.option("--seed", type=int, default=2019)
-@click.option("--population", type=int, default=None, help="Trainees (default 5,200 × scale).")
+@click.option(
+    "--population",
+    type=click.IntRange(min=MIN_POPULATION),
+    default=None,
+    help=f"Trainees (default 5,200 × scale, at least {MIN_POPULATION}).",
+)
 def demo_command(if_empty, year, scale, years, seed, population):
     """Load the demo center: units, people, programs, the year 2019 and the current year."""
     from lms.demo import DemoRefused, database_is_empty, load_demo

@@ -4,7 +4,6 @@ Only this loader creates the demo accounts (admin, director, instructor, trainee
 "demo"), and it refuses to run in production.
 """
 
-from datetime import date
 from time import perf_counter
 
 from flask import current_app
@@ -12,12 +11,17 @@ from sqlalchemy import func, inspect, select
 
 from lms.auth.models import User
 from lms.auth.services import hash_password
+from lms.core.clock import local_today
 from lms.core.models import CenterSettings
 from lms.extensions import db
 from lms.reports import rollups
 from lms.units.models import Unit
 
 DEMO_PASSWORD = "demo"  # noqa: S105  (documented demo accounts, refused in production)
+# The smallest demo that builds: a course of ~200 and a conference of ~380 people need this many
+# to draw from, and the story year needs at least one class of each kind.
+MIN_POPULATION = 400
+MIN_SCALE = 0.05
 
 
 class DemoRefused(RuntimeError):
@@ -86,25 +90,31 @@ def seed_center() -> dict[str, User]:
     return people
 
 
-def load_demo(*, year=None, years=1, scale=1.0, seed=2019, population=None, echo=print) -> str:
+def load_demo(
+    *, year=None, years=1, scale=1.0, seed=2019, population=None, today=None, echo=print
+) -> str:
     """Load the demo center into an empty database; commit; return a summary.
 
     Default: the story year 2019 and the current year in progress. `year`/`years`/`scale`:
     the finished years year-years+1 … year, each `scale` times the story's size (benchmarks);
-    `population`: the number of trainees to draw from (default 5,200 × scale).
+    `population`: the number of trainees to draw from (default 5,200 × scale); `today`: the
+    day the current year is built around (default: today on the center's clock).
     """
+    from lms.demo_story import Demo
+
     if current_app.config["ENV"] == "production":
         raise DemoRefused("the demo center is refused when LMS_ENV=production")
     if not database_is_empty():
         raise DemoRefused("the database already holds users; the demo needs an empty database")
-    today = date.today()
+    today = today or local_today()
     last = 2019 if year is None else year
     finished = list(range(last - max(years, 1) + 1, last + 1))
     if finished[-1] >= today.year:
         raise DemoRefused(f"finished years must be before {today.year}")
-    if scale <= 0:
-        raise DemoRefused("the scale must be positive")
-    from lms.demo_story import Demo
+    if scale < MIN_SCALE:
+        raise DemoRefused(f"the scale must be at least {MIN_SCALE}")
+    if population is not None and population < MIN_POPULATION:
+        raise DemoRefused(f"the population must be at least {MIN_POPULATION}")
 
     started = perf_counter()
     # Bulk rows: the report rollups' triggers are dropped meanwhile and every rollup is

@@ -5,15 +5,15 @@ from __future__ import annotations
 
 import random
 import secrets
-from datetime import date, datetime, time, timedelta
+from datetime import date, time, timedelta
 
 from sqlalchemy import func, select
 
 from lms.certificates.models import Certificate
 from lms.classes.models import Class, ClassSession, Program
-from lms.core.formatting import local_zone
+from lms.core.clock import local_now
 from lms.core.models import CenterSettings
-from lms.demo import seed_center
+from lms.demo import MIN_POPULATION, seed_center
 from lms.demo_names import TOPICS
 from lms.extensions import db
 from lms.reports.models import AnnualPlan
@@ -106,7 +106,7 @@ class Demo:
         self.population = [trainee.id]
         self.population += [
             self.people.add(self.rng.choice(leaves))
-            for _ in range((population or round(POPULATION * scale)) - 1)
+            for _ in range(population_for(scale, population) - 1)
         ]
         self.staff = {"director": self.accounts["director"].id}
         self.builder = ClassBuilder(self.writer, self.people, self.rng, self.staff)
@@ -294,69 +294,91 @@ class Demo:
         db.session.flush()
 
     def current_year(self, today: date) -> None:
-        """The year in progress: something to do for every demo account on first sign-in."""
+        """The year in progress: something to do for every demo account on first sign-in.
+
+        Built for whatever day it is: each part is placed relative to `today`, inside this
+        calendar year, and left out when it does not fit yet (no closed spring class on
+        1 January). Participants and no-shows of a class are drawn together, never twice."""
         rng, year = self.rng, today.year
+        new_year = date(year, 1, 1)
         trainee, instructor = self.accounts["trainee"].id, self.accounts["instructor"].id
         others = [p for p in self.population if p != trainee]
+
+        def draw(attending: int, absent: int = 0, first: int | None = None):
+            """Distinct people: `attending` participants (`first` among them), `absent` no-shows."""
+            pool = others if first is None else [p for p in others if p != first]
+            wanted = attending + absent - (first is not None)
+            people = rng.sample(pool, min(wanted, len(pool)))
+            if first is not None:
+                people.insert(0, first)
+            cut = max(0, len(people) - absent)
+            return people[:cut], people[cut:]
+
         # Conferences of the months gone by, held and closed.
         number = 0
         for month in range(1, today.month):
             for _ in range(2):
                 number += 1
                 size = rng.randint(150, 300)
-                people = rng.sample(others, size)
-                if number % 3 == 1:
-                    people[0] = trainee
-                day = weekdays(date(year, month, rng.randint(3, 22)), 1)
+                participants, no_shows = draw(
+                    size - 5, 5, first=trainee if number % 3 == 1 else None
+                )
                 self._class(
                     "HNQT",
                     code=f"HNQT-{year}-{number:03d}",
                     title=f"Hội nghị quán triệt {TOPICS[number % len(TOPICS)]}",
-                    days=day,
-                    participants=people[: size - 5],
-                    no_shows=people[size - 5 :],
+                    days=weekdays(date(year, month, rng.randint(3, 22)), 1),
+                    participants=participants,
+                    no_shows=no_shows,
                     close=True,
                 )
-        spring = self._class(
-            "SCLLCT",
-            code=f"SCLLCT-{year}-001",
-            title=f"Lớp Sơ cấp lý luận chính trị khóa 1/{year}",
-            days=weekdays(date(year, 3, 9), 10),
-            participants=rng.sample(others, 72),
-            no_shows=rng.sample(others, 2),
-            capacity=80,
-            close=True,
-        )
-        self._certificates(year, [("SCLLCT", spring)])
+        # A spring course, closed, its certificates issued: once it ended over a week ago.
+        issued = 0
+        spring_days = weekdays(date(year, 3, 9), 10)
+        if spring_days[-1] + timedelta(days=8) < today:
+            participants, no_shows = draw(72, 2)
+            spring = self._class(
+                "SCLLCT",
+                code=f"SCLLCT-{year}-001",
+                title=f"Lớp Sơ cấp lý luận chính trị khóa 1/{year}",
+                days=spring_days,
+                participants=participants,
+                no_shows=no_shows,
+                capacity=80,
+                close=True,
+            )
+            issued = self._certificates(year, [("SCLLCT", spring)])
         from lms.demo_gen import set_counter
 
-        set_counter(year, len(spring["completed"]))
-        # Finished last month and closed out: certificates wait for the director.
-        last_month = weekdays(today - timedelta(days=40), 6)
-        self._class(
-            "DVM",
-            code=f"DVM-{year}-002",
-            title=f"Lớp Bồi dưỡng đảng viên mới khóa 2/{year}",
-            days=last_month,
-            participants=[trainee, *rng.sample(others, 44)],
-            no_shows=rng.sample(others, 1),
-            capacity=60,
-            close=True,
-        )
+        set_counter(year, issued)
+        # Finished some weeks ago and closed out: certificates wait for the director.
+        recent = weekdays(max(new_year, today - timedelta(days=40)), 6)
+        if recent[-1] + timedelta(days=2) < today:
+            participants, no_shows = draw(45, 1, first=trainee)
+            self._class(
+                "DVM",
+                code=f"DVM-{year}-002",
+                title=f"Lớp Bồi dưỡng đảng viên mới khóa 2/{year}",
+                days=recent,
+                participants=participants,
+                no_shows=no_shows,
+                capacity=60,
+                close=True,
+            )
         # Running this week, with a session today: the demo instructor teaches it. One past
-        # session is still unmarked; today's waits for its roll call.
-        before = [d for d in weekdays(today - timedelta(days=8), 8) if d < today][-4:]
-        after = [d for d in weekdays(today + timedelta(days=1), 2)]
-        running = [*before, today, *after]
+        # session is still unmarked (when there are two or more); today's waits for its roll
+        # call. Past sessions stay inside this year.
+        before = [d for d in weekdays(today - timedelta(days=8), 8) if new_year <= d < today][-4:]
+        after = weekdays(today + timedelta(days=1), 2)
         self._class(
             "DVM",
             code=f"DVM-{year}-003",
             title=f"Lớp Bồi dưỡng đảng viên mới khóa 3/{year}",
-            days=running,
+            days=[*before, today, *after],
             instructors=[instructor],
-            participants=[trainee, *rng.sample(others, 48)],
+            participants=draw(49, first=trainee)[0],
             marked_days=len(before),
-            unmarked=(len(before) - 2,),
+            unmarked=(len(before) - 2,) if len(before) >= 2 else (),
             capacity=60,
         )
         self._class(
@@ -364,11 +386,11 @@ class Demo:
             code=f"CNKT-{year}-004",
             title=f"Lớp Cập nhật kiến thức chuyên đề Chuyển đổi số {year}",
             days=[*before[-1:], today],
-            participants=[trainee, *rng.sample(others, 120)],
-            marked_days=1,
+            participants=draw(121, first=trainee)[0],
+            marked_days=len(before[-1:]),
             capacity=200,
         )
-        # Open for self-enrolment, starting next month.
+        # Open for self-enrolment, starting next month (next year's January in December).
         first_next = (today.replace(day=1) + timedelta(days=32)).replace(day=1)
         for number, (code, sessions, seats) in enumerate(
             (("SCLLCT", 10, 80), ("CNKT", 2, 150)), start=5
@@ -379,7 +401,7 @@ class Demo:
                 code=f"{code}-{days[0].year}-{number:03d}",
                 title=f"Lớp {self.programs[code].name} khóa {number}/{days[0].year}",
                 days=days,
-                participants=rng.sample(others, seats // 3),
+                participants=draw(seats // 3)[0],
                 marked_days=0,
                 mode="open",
                 capacity=seats,
@@ -398,6 +420,11 @@ class Demo:
         )
 
 
+def population_for(scale: float, population: int | None) -> int:
+    """Trainees to draw from: as asked, or 5,200 × scale, never fewer than MIN_POPULATION."""
+    return population or max(MIN_POPULATION, round(POPULATION * scale))
+
+
 def _scaled(figures: tuple, scale: float) -> tuple:
     classes, attendances, qc, qa = figures
     if scale == 1:
@@ -409,7 +436,7 @@ def _scaled(figures: tuple, scale: float) -> tuple:
 def _happening_now(class_code: str, today: date) -> None:
     """Move today's session of this class to the time the demo is loaded (started a few
     minutes ago, three hours long), so that the demo trainee can check in at once."""
-    now = datetime.now(local_zone())
+    now = local_now()
     if now.date() != today:
         return
     start_minute = max(0, now.hour * 60 + now.minute - 10)

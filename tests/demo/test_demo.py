@@ -1,6 +1,6 @@
 """The demo center: the story year computes as the article says; the current year has work."""
 
-from datetime import date
+from datetime import date, timedelta
 
 import pytest
 from sqlalchemy import func, select
@@ -9,7 +9,7 @@ from lms.attendance.models import Attendance
 from lms.auth.models import User
 from lms.certificates.models import Certificate
 from lms.classes.models import Class, ClassSession, class_instructors
-from lms.demo import DemoRefused, load_demo
+from lms.demo import MIN_POPULATION, MIN_SCALE, DemoRefused, load_demo
 from lms.enrollment.models import Enrollment
 from lms.extensions import db
 from lms.reports.models import PlanRevision
@@ -106,3 +106,40 @@ def test_a_larger_year_for_benchmarks(app):
         assert total.held_classes == round(51 * 0.3) + 3
         assert total.trainee_attendances == round(16_837 * 0.3)
     assert compute_report(2019).total.held_classes == 0
+
+
+def _month_ends(year: int) -> list[date]:
+    days = []
+    for month in range(1, 13):
+        days.append(date(year, month, 1))
+        following = date(year + (month == 12), month % 12 + 1, 1)
+        days.append(following - timedelta(days=1))
+    return days
+
+
+@pytest.mark.parametrize("today", _month_ends(2026), ids=str)
+def test_the_demo_builds_on_any_day_of_the_year(app, today):
+    """The current-year part is placed relative to the day it is loaded: on the first and last
+    day of every month it builds at the smallest size (no one enrolled twice in a class, no
+    class closed before it ended) and its counters agree with its rows."""
+    load_demo(scale=MIN_SCALE, population=MIN_POPULATION, today=today, echo=lambda *_: None)
+    pairs = select(Enrollment.class_id, Enrollment.user_id).distinct().subquery()
+    assert scalar(select(func.count()).select_from(pairs)) == scalar(
+        select(func.count()).select_from(Enrollment)
+    )
+    closed_early = select(func.count()).where(
+        Class.closed_at.is_not(None), Class.end_date >= today
+    )
+    assert scalar(closed_early) == 0
+    assert scalar(select(func.count()).where(Certificate.issued_on > today)) == 0
+    attended = select(func.count()).where(Attendance.status.in_(("present", "late")))
+    assert scalar(attended) == scalar(select(func.sum(Enrollment.attended_count)))
+    taught_today = select(func.count()).where(ClassSession.on_date == today)
+    assert scalar(taught_today) >= 1
+    assert compute_report(2019).total.held_classes == round(51 * MIN_SCALE) + 3
+
+
+@pytest.mark.parametrize(("scale", "population"), [(0.01, None), (MIN_SCALE, 100)])
+def test_a_demo_too_small_to_build_is_refused_with_a_reason(app, scale, population):
+    with pytest.raises(DemoRefused, match="at least"):
+        load_demo(scale=scale, population=population, echo=lambda *_: None)
