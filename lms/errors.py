@@ -2,6 +2,7 @@
 
 from flask import Flask, render_template
 from flask_babel import lazy_gettext as _l
+from sqlalchemy.exc import DBAPIError
 from werkzeug.exceptions import HTTPException
 
 from lms.extensions import db
@@ -14,6 +15,30 @@ class DomainError(Exception):
         super().__init__(message)
         self.message = message  # may be a lazy translation: rendered in the reader's language
         self.field = field
+
+
+RETRYABLE_SQLSTATES = ("40001", "40P01")  # serialization failure, deadlock detected
+BUSY_MESSAGE = _l(
+    "The system is busy with other changes at this moment. Nothing was saved: please try again."
+)
+
+
+class BusyError(DomainError):
+    """The database kept refusing the work (collisions or locks) after every attempt."""
+
+    def __init__(self) -> None:
+        super().__init__(BUSY_MESSAGE)
+
+
+def is_retryable(error: BaseException) -> bool:
+    """A collision that another attempt can resolve: not a bug, not bad input."""
+    if not isinstance(error, DBAPIError):
+        return False
+    orig = error.orig
+    code = getattr(orig, "sqlstate", None) or getattr(orig, "pgcode", None)
+    if code in RETRYABLE_SQLSTATES:
+        return True
+    return "database is locked" in str(orig)
 
 
 ERROR_TITLES = {
@@ -56,8 +81,6 @@ def register_error_handlers(app: Flask) -> None:
         return render(code)
 
     def handle_unexpected(error: Exception):
-        from lms.core.retry import BusyError, is_retryable
-
         db.session.rollback()
         if isinstance(error, BusyError) or is_retryable(error):
             # A collision or a lock that outlasted the retries: nothing is wrong, try again.

@@ -13,35 +13,14 @@ import time
 from collections.abc import Callable
 from typing import TypeVar
 
-from flask_babel import lazy_gettext as _l
 from sqlalchemy.exc import DBAPIError
 
-from lms.errors import DomainError
+from lms.errors import BusyError, is_retryable
 from lms.extensions import db
 
+__all__ = ["BusyError", "is_retryable", "run_with_retries"]
+
 T = TypeVar("T")
-RETRYABLE_SQLSTATES = ("40001", "40P01")  # serialization failure, deadlock detected
-BUSY_MESSAGE = _l(
-    "The system is busy with other changes at this moment. Nothing was saved: please try again."
-)
-
-
-class BusyError(DomainError):
-    """The database kept refusing the work (collisions or locks) after every attempt."""
-
-    def __init__(self) -> None:
-        super().__init__(BUSY_MESSAGE)
-
-
-def is_retryable(error: BaseException) -> bool:
-    """A collision that another attempt can resolve: not a bug, not bad input."""
-    if not isinstance(error, DBAPIError):
-        return False
-    orig = error.orig
-    code = getattr(orig, "sqlstate", None) or getattr(orig, "pgcode", None)
-    if code in RETRYABLE_SQLSTATES:
-        return True
-    return "database is locked" in str(orig)
 
 
 def run_with_retries(work: Callable[[], T], attempts: int = 3) -> T:
