@@ -4,13 +4,14 @@ import os
 import time
 from pathlib import Path
 
-from flask import Flask, session
+from flask import Flask
 from sqlalchemy import event
 from sqlalchemy.engine import Engine
 from sqlalchemy.exc import DisconnectionError
 from sqlalchemy.pool import Pool
 
 from lms import config as default_config
+from lms.core.i18n import select_locale
 from lms.extensions import babel, csrf, db, limiter, login_manager, migrate
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -147,15 +148,6 @@ def _ping_if_idle(dbapi_connection, record, _proxy) -> None:
         dbapi_connection.autocommit = autocommit
     except Exception as error:  # noqa: BLE001  (any failure: this connection is unusable)
         raise DisconnectionError(str(error)) from error
-
-
-def select_locale() -> str:
-    from flask import current_app, has_request_context
-
-    lang = session.get("lang") if has_request_context() else None
-    if lang in current_app.config["LANGUAGES"]:
-        return lang
-    return current_app.config["BABEL_DEFAULT_LOCALE"]
 
 
 def _init_login(app: Flask) -> None:

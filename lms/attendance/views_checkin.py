@@ -17,7 +17,7 @@ from flask_login import current_user
 from sqlalchemy import select
 from werkzeug.exceptions import NotFound
 
-from lms import ratelimit, select_locale
+from lms import ratelimit
 from lms.attendance import checkin as service
 from lms.attendance.blueprint import bp
 from lms.attendance.clock import local_now
@@ -28,6 +28,7 @@ from lms.auth.models import User
 from lms.classes.models import ClassSession
 from lms.classes.services import visible_class_for_trainee
 from lms.core.forms import ActionForm, parse_id
+from lms.core.i18n import select_locale
 from lms.core.retry import BusyError, run_with_retries
 from lms.errors import DomainError
 from lms.extensions import db, limiter

@@ -31,7 +31,7 @@ from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Any
 
-from flask import Flask, current_app, has_app_context
+from flask import Flask, current_app
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import delete, or_, select, update
 
@@ -108,7 +108,7 @@ def start_job(kind: str, params: dict, *, actor) -> Job:
         from rq import Queue
 
         queue = Queue("lms", connection=Redis.from_url(redis_url))
-        queue.enqueue("lms.core.jobs.run_job", job.id, job_timeout=3600, result_ttl=0)
+        queue.enqueue("lms.worker.run_job", job.id, job_timeout=3600, result_ttl=0)
     else:
         thread = threading.Thread(
             target=_run_in_thread, args=(app, job.id), name=f"job-{job.id[:8]}", daemon=True
@@ -127,17 +127,9 @@ def _run_in_thread(app: Flask, job_id: str) -> None:
 
 
 def run_job(job_id: str) -> None:
-    """Entry point of the RQ worker: runs one job inside an app context."""
-    if has_app_context():
-        _run(job_id)
-        return
-    from lms import create_app
-
-    with create_app().app_context():
-        try:
-            _run(job_id)
-        finally:
-            db.session.remove()
+    """Run one job in the current app context (the RQ worker's entry point, lms.worker.run_job,
+    makes one first)."""
+    _run(job_id)
 
 
 def _run(job_id: str) -> None:

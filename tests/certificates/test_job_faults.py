@@ -111,7 +111,7 @@ def test_a_killed_worker_leaves_whole_chunks_and_its_job_is_marked_failed(
         app,
         """
         from lms.certificates import batch, services
-        from lms.core.jobs import run_job
+        from lms.worker import run_job
         batch.ISSUE_CHUNK = 5
         real_render, calls = services.render_certificate, [0]
         def render(cert, **kwargs):

@@ -118,7 +118,7 @@ def test_job_pages_and_downloads_belong_to_their_creator(client, login, make, kl
 
 
 def test_with_redis_the_job_runs_on_an_rq_worker(app, make, klass_of):
-    """LMS_REDIS_URL set: start_job enqueues lms.core.jobs.run_job on the real Redis, and an
+    """LMS_REDIS_URL set: start_job enqueues lms.worker.run_job on the real Redis, and an
     RQ worker (in burst mode, in this process) runs it to completion."""
     import redis
     import rq
