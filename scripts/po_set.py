@@ -42,7 +42,8 @@ def main() -> int:
         message.string = (msgstr,) if message.pluralizable else msgstr
         message.flags.discard("fuzzy")
     with open(PO, "wb") as handle:
-        write_po(handle, catalog, width=100, omit_header=False)
+        # 76 columns, as `pybabel update` writes: the two never rewrap each other's lines.
+        write_po(handle, catalog, width=76, omit_header=False)
     if unknown:
         print("not in the catalog (run make extract-messages first):", *unknown, sep="\n  ")
     return 1 if unknown else 0
