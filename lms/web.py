@@ -5,7 +5,7 @@ from functools import partial
 from flask import Flask, Response, abort, request, session
 from werkzeug.routing import IntegerConverter
 
-from lms.core import formatting
+from lms.core import dates, formatting
 from lms.core.forms import MAX_ID
 
 
@@ -42,6 +42,7 @@ def register_web(app: Flask) -> None:
         number=formatting.fmt_number,
         percent=formatting.fmt_percent,
         long_date=formatting.long_date,
+        day=dates.day_in_words,
     )
     app.after_request(_security_headers)
 

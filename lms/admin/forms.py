@@ -4,8 +4,6 @@ WTForms ships no Vietnamese catalog, so every validator here carries its own tra
 message instead of WTForms' English default.
 """
 
-from datetime import date, datetime
-
 from flask_babel import lazy_gettext as _l
 from flask_wtf.file import FileField, FileRequired
 from wtforms import (
@@ -21,6 +19,7 @@ from wtforms.fields.choices import SelectChoice
 from wtforms.validators import EqualTo, InputRequired, Length, NumberRange, Optional
 from wtforms.widgets import CheckboxInput, ListWidget
 
+from lms.core.dates import DateField
 from lms.core.forms import Form
 from lms.core.labels import HEADER_KIND_LABELS, ROLE_LABELS
 
@@ -42,25 +41,6 @@ def password_length() -> Length:
 def options(pairs) -> list[SelectChoice]:
     """Choices for a select box from (value, label) pairs."""
     return [SelectChoice(value, label) for value, label in pairs]
-
-
-class DateField(StringField):
-    """A date typed as dd/mm/yyyy (the way people here write it), whatever the browser."""
-
-    def _value(self) -> str:
-        if isinstance(self.data, date):
-            return f"{self.data:%d/%m/%Y}"
-        return self.raw_data[0] if self.raw_data else ""
-
-    def process_formdata(self, valuelist) -> None:
-        text = (valuelist[0] if valuelist else "").strip()
-        self.data = None
-        if not text:
-            return
-        try:
-            self.data = datetime.strptime(text, "%d/%m/%Y").date()
-        except ValueError:
-            raise ValueError(_l("Write the date as dd/mm/yyyy.")) from None
 
 
 class WholeNumberField(IntegerField):

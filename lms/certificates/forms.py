@@ -1,7 +1,8 @@
 from flask_babel import lazy_gettext as _l
-from wtforms import DateField, StringField, TextAreaField
+from wtforms import StringField, TextAreaField
 from wtforms.validators import DataRequired, Length, Optional
 
+from lms.core.dates import DateField
 from lms.core.forms import Form
 
 
@@ -28,6 +29,6 @@ class VerifyNumberForm(Form):
     )
     date_of_birth = DateField(
         _l("Date of birth"),
-        format=["%Y-%m-%d", "%d/%m/%Y"],
         validators=[DataRequired(_l("Enter the date of birth as dd/mm/yyyy."))],
+        accept_iso=True,
     )

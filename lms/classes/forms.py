@@ -2,7 +2,6 @@
 
 from flask_babel import lazy_gettext as _l
 from wtforms import (
-    DateField,
     IntegerField,
     SelectField,
     SelectMultipleField,
@@ -15,6 +14,7 @@ from wtforms.validators import DataRequired, InputRequired, Length, NumberRange,
 from wtforms.widgets import CheckboxInput, ListWidget
 
 from lms.classes.services import MAX_CAPACITY
+from lms.core.dates import DateField
 from lms.core.forms import Form
 from lms.core.labels import (
     ENROLMENT_MODE_LABELS,
@@ -52,16 +52,20 @@ class ClassForm(Form):
     code = StringField(_l("Code"), validators=[DataRequired(), Length(max=40)])
     title = StringField(_l("Title"), validators=[DataRequired(), Length(max=300)])
     place = StringField(_l("Place"), validators=[Length(max=300)])
-    start_date = DateField(_l("First day"), validators=[DataRequired()])
-    end_date = DateField(_l("Last day"), validators=[DataRequired()])
+    start_date = DateField(_l("First day"), validators=[DataRequired()], accept_iso=True)
+    end_date = DateField(_l("Last day"), validators=[DataRequired()], accept_iso=True)
     instructor_ids = CheckboxesField(_l("Instructors"), coerce=int)
     capacity = IntegerField(
         _l("Capacity (empty: no limit)"),
         validators=[Optional(), NumberRange(min=1, max=MAX_CAPACITY)],
     )
     enrolment_mode = SelectField(_l("Enrolment"), choices=_choices(ENROLMENT_MODE_LABELS))
-    enrol_opens_on = DateField(_l("Self-enrolment opens on"), validators=[Optional()])
-    enrol_closes_on = DateField(_l("Self-enrolment closes on"), validators=[Optional()])
+    enrol_opens_on = DateField(
+        _l("Self-enrolment opens on"), validators=[Optional()], accept_iso=True
+    )
+    enrol_closes_on = DateField(
+        _l("Self-enrolment closes on"), validators=[Optional()], accept_iso=True
+    )
     min_attendance_pct = IntegerField(
         _l("Minimum attendance to complete (%)"),
         default=80,
@@ -75,7 +79,7 @@ class CancelForm(Form):
 
 
 class SessionForm(Form):
-    on_date = DateField(_l("Date"), validators=[DataRequired()])
+    on_date = DateField(_l("Date"), validators=[DataRequired()], accept_iso=True)
     starts_at = TimeField(_l("Starts at"), validators=[DataRequired()])
     ends_at = TimeField(_l("Ends at"), validators=[DataRequired()])
     topic = StringField(_l("Topic"), validators=[Length(max=300)])
@@ -83,8 +87,8 @@ class SessionForm(Form):
 
 
 class SeriesForm(Form):
-    first_date = DateField(_l("From"), validators=[DataRequired()])
-    last_date = DateField(_l("To"), validators=[DataRequired()])
+    first_date = DateField(_l("From"), validators=[DataRequired()], accept_iso=True)
+    last_date = DateField(_l("To"), validators=[DataRequired()], accept_iso=True)
     weekdays = CheckboxesField(
         _l("On (none ticked: every day)"), coerce=int, choices=_choices(WEEKDAY_LABELS)
     )

@@ -38,6 +38,13 @@ class Form(FlaskForm):
         def get_translations(self, form):
             return get_translations() if has_request_context() else None
 
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        # The hidden CSRF field is rendered without an id: a page with several forms (a row
+        # of buttons, two forms side by side) would otherwise repeat id="csrf_token".
+        if "csrf_token" in self._fields:
+            self._fields["csrf_token"].id = False
+
 
 class ActionForm(Form):
     """A CSRF-only form for POST buttons."""
