@@ -45,7 +45,8 @@ SCOPES = {
     OWN_JOB: ("a job the caller started; anyone else: 404", "lms.certificates.views._own_job"),
     CLASS_STAFF: (
         "an instructor of this class; directors: any class; other instructors: 404",
-        "lms.attendance.services.require_marker, lms.enrollment.queries.roster_class",
+        "lms.attendance.services.require_marker, lms.enrollment.queries.roster_class, "
+        "lms.classes.hub.hub_class",
     ),
     CLASS_VISIBLE: (
         "a class open for enrolment, or one the caller is enrolled in or teaches; directors: "
@@ -116,6 +117,7 @@ MATRIX: dict[str, Rule] = {
     "classes.session_cancel": _rule(DIRECTOR),
     "classes.catalog": _rule(SIGNED_IN),
     "classes.class_page": _rule(SIGNED_IN, scope=CLASS_VISIBLE),
+    "classes.hub": _rule(DIRECTOR, INSTRUCTOR, scope=CLASS_STAFF),
     # --- enrolment ------------------------------------------------------------------------
     "enrollment.enrol": _rule(TRAINEE, scope=OPEN_CLASS),
     "enrollment.withdraw": _rule(TRAINEE, scope=OWN_ENROLMENT),

@@ -258,4 +258,4 @@ def class_page(class_id: int):
     )
 
 
-from lms.classes import session_views  # noqa: E402, F401  (routes on the same blueprint)
+from lms.classes import hub_views, session_views  # noqa: E402, F401  (routes on the same bp)

@@ -1,9 +1,13 @@
-"""The home page: a sign-in prompt, or the signed-in person's starting points."""
+"""The home page: a sign-in prompt, or what each of the person's roles has to do now
+(lms/core/home.py), with their starting points."""
 
 from flask import Blueprint, redirect, render_template, request, session, url_for
 from flask_login import current_user
 
-from lms.core.forms import LanguageForm
+from lms.core import home
+from lms.core.clock import local_now
+from lms.core.forms import ActionForm, LanguageForm
+from lms.core.labels import JOB_KIND_LABELS
 
 bp = Blueprint("core", __name__)
 
@@ -12,7 +16,16 @@ bp = Blueprint("core", __name__)
 def index():
     if not current_user.is_authenticated:
         return redirect(url_for("auth.login"))
-    return render_template("core/home.html")
+    user, now = current_user._get_current_object(), local_now()
+    return render_template(
+        "core/home.html",
+        director=home.director_todo(user, now) if user.is_director else None,
+        instructor=home.instructor_day(user, now) if user.is_instructor else None,
+        trainee=home.trainee_day(user, now) if user.is_trainee else None,
+        today=now.date(),
+        action_form=ActionForm(),
+        job_kinds=JOB_KIND_LABELS,
+    )
 
 
 @bp.post("/language")

@@ -15,6 +15,7 @@ from lms.auth.models import User
 from lms.classes.models import Class, ClassSession, class_instructors
 from lms.classes.services import is_class_instructor, local_today
 from lms.enrollment.models import Enrollment
+from lms.enrollment.waitlist import waitlist_positions
 from lms.extensions import db
 from lms.units.models import Unit
 
@@ -107,29 +108,7 @@ def my_enrollments(user: User) -> list[MyClass]:
             .group_by(Enrollment.id)
         ).all()
     )
-    waiting = [e for e in enrollments if e.status == "waitlisted"]
-    positions = {}
-    if waiting:
-        ahead = Enrollment.__table__.alias("ahead")
-        positions = dict(
-            db.session.execute(
-                select(Enrollment.id, func.count(ahead.c.id) + 1)
-                .outerjoin(
-                    ahead,
-                    and_(
-                        ahead.c.class_id == Enrollment.class_id,
-                        ahead.c.status == "waitlisted",
-                        (ahead.c.queued_at < Enrollment.queued_at)
-                        | (
-                            (ahead.c.queued_at == Enrollment.queued_at)
-                            & (ahead.c.id < Enrollment.id)
-                        ),
-                    ),
-                )
-                .where(Enrollment.id.in_([e.id for e in waiting]))
-                .group_by(Enrollment.id)
-            ).all()
-        )
+    positions = waitlist_positions(e.id for e in enrollments if e.status == "waitlisted")
     return [MyClass(e, held.get(e.id, 0), positions.get(e.id)) for e in enrollments]
 
 
