@@ -29,6 +29,7 @@ from lms.core.labels import (
     ATTENDANCE_STATUS_SHORT,
     ATTENDANCE_STATUS_SYMBOLS,
 )
+from lms.core.text import vn_text_key
 from lms.errors import DomainError
 from lms.extensions import db
 
@@ -142,7 +143,7 @@ def _render_roster(session: ClassSession, form: RosterForm, typed: dict):
         if row.status:
             counts[row.status] += 1
     units = sorted({(row.unit_id, row.unit_name) for row in rows if row.unit_id},
-                   key=lambda u: u[1])
+                   key=lambda u: vn_text_key(u[1]))
     return render_template(
         "attendance/roster.html",
         **_translated_labels(),
@@ -218,7 +219,7 @@ def close_out_class(class_id: int):
                   "completed.", completed=result.completed, not_completed=result.not_completed),
                 "success",
             )
-    return redirect(url_for(".grid", class_id=class_id))
+    return redirect(url_for("classes.hub", class_id=class_id))
 
 
 @bp.get("/my/attendance")

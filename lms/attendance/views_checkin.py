@@ -14,7 +14,6 @@ from flask import (
 )
 from flask_babel import gettext as _
 from flask_login import current_user
-from sqlalchemy import select
 from werkzeug.exceptions import NotFound
 
 from lms import ratelimit
@@ -33,6 +32,7 @@ from lms.core.retry import BusyError, run_with_retries
 from lms.errors import DomainError
 from lms.extensions import db, limiter
 from lms.units.models import Unit
+from lms.units.services import unit_choices
 
 
 def _user():
@@ -247,10 +247,7 @@ def _limited_submit(session_id: int | None):
 
 
 def _unit_choices():
-    units = db.session.execute(
-        select(Unit.id, Unit.name).where(Unit.active).order_by(Unit.name)
-    ).all()
-    return [(0, _("Choose a unit"))] + [(u.id, u.name) for u in units]
+    return [(0, _("Choose a unit")), *unit_choices()]  # the tree, in Vietnamese order
 
 
 def _render_walkin(session, new_form=None, status=200):

@@ -235,6 +235,7 @@ def catalog():
 def class_page(class_id: int):
     from lms.enrollment.queries import enrollment_of
     from lms.enrollment.services import withdrawal_refusal
+    from lms.enrollment.waitlist import waitlist_positions
 
     user = _actor()
     klass = services.visible_class_for_trainee(class_id, user)
@@ -253,6 +254,7 @@ def class_page(class_id: int):
         window=services.enrolment_window(klass),
         mine=mine,
         can_withdraw=mine is not None and withdrawal_refusal(mine, user) is None,
+        waitlist_place=waitlist_positions([mine.id]).get(mine.id) if mine else None,
         seats_left=None if klass.capacity is None else klass.capacity - klass.enrolled_count,
         action_form=ActionForm(),
     )

@@ -39,6 +39,13 @@ def _word_key(word: str) -> tuple[str, str]:
     return "".join(letters), "".join(tones)
 
 
+def vn_text_key(text: str | None) -> str:
+    """Sort key for other Vietnamese text (a unit's name), in the order written, letters in
+    the Vietnamese alphabet's order then tones: "Dân vận" < "Đảng ủy" < "Định Công"."""
+    keys = [_word_key(w) for w in (nfc(text) or "").split()]
+    return " ".join(k[0] for k in keys) + "\x01" + "".join(k[1] for k in keys)
+
+
 def vn_sort_key(full_name: str | None) -> str:
     """Sort key for a Vietnamese name: given name (last word) first, then the other names."""
     words = (nfc(full_name) or "").split()

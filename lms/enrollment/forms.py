@@ -22,6 +22,8 @@ class PickForm(Form):
 class UnitForm(Form):
     unit_id = SelectField(_l("Unit"), coerce=int, validators=[DataRequired()])
     include_subunits = BooleanField(_l("With its sub-units"), default=True)
+    # Sent by the offer shown when the unit is larger than the seats left.
+    fill_seats = BooleanField(_l("Fill the seats and put the others on the waitlist"))
 
 
 class RosterImportForm(Form):

@@ -37,9 +37,12 @@ from lms.core.types import utcnow
 from lms.enrollment import ical, queries, services
 from lms.enrollment.forms import PickForm, RosterImportForm, UnitForm
 from lms.enrollment.models import Enrollment
+from lms.enrollment.overflow import SeatsShort, enrol_unit
+from lms.enrollment.waitlist import waitlist_positions
 from lms.errors import DomainError
 from lms.extensions import db
 from lms.units.models import Unit
+from lms.units.services import unit_choices
 
 bp = Blueprint("enrollment", __name__)
 
@@ -75,8 +78,9 @@ def enrol(class_id: int):
     else:
         if enrollment.status == "enrolled":
             flash(_("You are enrolled."), "success")
-        else:
-            flash(_("The class is full: you are on the waitlist."), "warning")
+        else:  # not an error: a place in the queue, said as such
+            place = waitlist_positions([enrollment.id]).get(enrollment.id, 0)
+            flash(_("The class is full: you are no. %(n)d on the waitlist.", n=place), "info")
     return redirect(url_for("classes.class_page", class_id=class_id))
 
 
@@ -89,13 +93,15 @@ def withdraw(class_id: int):
     )
     if enrollment is None or not ActionForm().validate_on_submit():
         abort(404)
+    waiting = enrollment.status == "waitlisted"
     try:
         run_with_retries(lambda: services.withdraw(enrollment, actor=_actor()))
     except DomainError as error:
         db.session.rollback()
         flash(str(error.message), "error")
     else:
-        flash(_("You have withdrawn from the class."), "success")
+        left = _("You have left the waitlist.") if waiting else None
+        flash(left or _("You have withdrawn from the class."), "success")
     return redirect(url_for("classes.class_page", class_id=class_id))
 
 
@@ -117,12 +123,14 @@ def director_withdraw(enrollment_id: int):
 
 
 def _unit_choices() -> list[SelectChoice]:
-    units = db.session.scalars(select(Unit).where(Unit.active).order_by(Unit.name))
-    return [SelectChoice(u.id, f"{u.name} ({u.code})") for u in units]
+    return [SelectChoice(unit_id, label) for unit_id, label in unit_choices()]  # the tree
 
 
 def _report(result: services.AssignResult) -> None:
     flash(_("%(n)d trainees enrolled.", n=len(result.added)), "success")
+    if getattr(result, "waitlisted", None):
+        flash(_("%(n)d put on the waitlist, in the order of the roster.",
+                n=len(result.waitlisted)), "info")
     if result.already:
         names = ", ".join(u.full_name for u in result.already[:30])
         more = len(result.already) - 30
@@ -142,7 +150,7 @@ def assign(class_id: int):
     q = request.args.get("q", "")[:100]
     pick_form, unit_form, import_form = PickForm(), UnitForm(), RosterImportForm()
     unit_form.unit_id.choices = _unit_choices()
-    row_errors = []
+    row_errors, offer = [], None
     if request.method == "POST":
         kind = request.form.get("kind")
         actor = _actor()
@@ -156,13 +164,15 @@ def assign(class_id: int):
                 result = services.assign_trainees(klass, users, actor=actor)
             elif kind == "unit" and unit_form.validate_on_submit():
                 unit = db.get_or_404(Unit, unit_form.unit_id.data)
-                result = services.assign_unit(
-                    klass, unit, include_subunits=unit_form.include_subunits.data, actor=actor
-                )
+                result = enrol_unit(klass, unit, include_subunits=unit_form.include_subunits.data,
+                                    fill=unit_form.fill_seats.data, actor=actor)
             elif kind == "import" and import_form.validate_on_submit():
                 result = services.import_roster(klass, import_form.file.data.read(), actor=actor)
             else:
                 raise DomainError(_("Check the form and try again."))
+        except SeatsShort as short:  # the page offers to fill the seats and waitlist the rest
+            db.session.rollback()
+            offer = short
         except DomainError as error:
             db.session.rollback()
             flash(str(error.message), "error")
@@ -193,6 +203,7 @@ def assign(class_id: int):
         unit_form=unit_form,
         import_form=import_form,
         row_errors=row_errors,
+        offer=offer,
         seats_left=None if klass.capacity is None else klass.capacity - klass.enrolled_count,
     )
 

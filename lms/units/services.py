@@ -9,7 +9,7 @@ from sqlalchemy import func, select
 
 from lms.auth.models import User
 from lms.core.audit import record
-from lms.core.text import nfc
+from lms.core.text import nfc, vn_text_key
 from lms.errors import DomainError
 from lms.extensions import db
 from lms.units.models import Unit
@@ -56,7 +56,7 @@ def unit_tree(*, include_inactive: bool = True, count_members: bool = True) -> l
     for unit in units:
         children.setdefault(unit.parent_id, []).append(unit)
     for siblings in children.values():
-        siblings.sort(key=lambda u: (u.search_name, u.code))
+        siblings.sort(key=lambda u: (vn_text_key(u.name), u.code))  # Vietnamese order
     rows: list[TreeRow] = []
 
     def walk(parent_id: int | None, depth: int) -> None:

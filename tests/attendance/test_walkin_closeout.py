@@ -230,7 +230,7 @@ def test_close_out_page_lists_missing_marks_and_refuses(course, client, login, m
     make.enrollment(klass, make.trainee(full_name="Bùi Thị Xuân"), enrolled_on=date(2026, 3, 2))
     db.session.commit()
     login(director)
-    page = client.get(f"/classes/{klass.id}/attendance").text
+    page = client.get(f"/classes/{klass.id}/hub").text  # close-out is on the class hub
     assert "Còn thiếu 4 lượt điểm danh:" in page
     assert "Bùi Thị Xuân" in page
     response = client.post(f"/classes/{klass.id}/close-out")

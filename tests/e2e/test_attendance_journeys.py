@@ -186,6 +186,7 @@ def test_director_reads_the_class_grid_and_close_out_is_refused(live_server, bro
         assert page.locator("tr.at-risk").count() == 2  # Hoa 1/3, Huy 3/4 (excused = absent)
         shot(page, f"attendance-grid-{kind}")
     page.on("dialog", lambda dialog: dialog.accept())  # "Close out this class?"
+    page.goto(f"{live_server.url}/classes/{klass.id}/hub")  # close-out is on the class hub
     page.get_by_role("button", name="Kết thúc lớp").click()
     page.wait_for_load_state()
     assert page.get_by_text("Còn thiếu 1 lượt điểm danh: mọi học viên").is_visible()
