@@ -3,6 +3,8 @@
 make extract-messages            # new msgids appear, untranslated
 .venv/bin/python scripts/po_set.py < new.json
 .venv/bin/python scripts/po_set.py --missing   # list what still lacks a translation
+
+A message with a context (pgettext) is keyed "context\u0004msgid", as gettext keys it.
 """
 
 import json
@@ -11,6 +13,14 @@ import sys
 from babel.messages.pofile import read_po, write_po
 
 PO = "lms/translations/vi/LC_MESSAGES/messages.po"
+
+
+CONTEXT = "\u0004"  # between a message's context and its msgid, in the keys
+
+
+def _key(message) -> str:
+    msgid = message.id if isinstance(message.id, str) else message.id[0]
+    return f"{message.context}{CONTEXT}{msgid}" if message.context else msgid
 
 
 def _translated(message) -> bool:
@@ -22,10 +32,10 @@ def main() -> int:
     with open(PO, "rb") as handle:
         catalog = read_po(handle, locale="vi")
     if sys.argv[1:] == ["--missing"]:
-        missing = [m.id for m in catalog if m.id and (not _translated(m) or m.fuzzy)]
+        missing = [m for m in catalog if m.id and (not _translated(m) or m.fuzzy)]
         print(
             json.dumps(
-                {m if isinstance(m, str) else m[0]: "" for m in missing},
+                {_key(m): "" for m in missing},
                 ensure_ascii=False,
                 indent=1,
             )
@@ -33,10 +43,11 @@ def main() -> int:
         return 0
     updates = json.load(sys.stdin)
     unknown = []
-    for msgid, msgstr in updates.items():
-        message = catalog.get(msgid)
+    for key, msgstr in updates.items():
+        context, _sep, msgid = key.rpartition(CONTEXT)
+        message = catalog.get(msgid, context=context or None)
         if message is None:
-            unknown.append(msgid)
+            unknown.append(key)
             continue
         # Vietnamese has one plural form: a plural message takes the same text.
         message.string = (msgstr,) if message.pluralizable else msgstr

@@ -12,9 +12,12 @@ from __future__ import annotations
 import re
 from datetime import date
 
+from babel.dates import format_date
+from flask_babel import get_locale
 from flask_babel import lazy_gettext as _l
 from wtforms import StringField
 
+from lms.core.formatting import long_date
 from lms.core.labels import WEEKDAY_LABELS
 
 _DAY_FIRST = re.compile(r"(\d{1,2})[/.\-](\d{1,2})[/.\-](\d{4})")
@@ -45,6 +48,15 @@ def day_in_words(value: date | None) -> str:
     if value is None:
         return ""
     return f"{WEEKDAY_LABELS[value.weekday()]}, {value:%d/%m/%Y}"
+
+
+def document_date(value: date) -> str:
+    """The date line of a document in its language: the formal "ngày 05 tháng 01 năm 2019",
+    or "5 January 2019" in English. (Certificates stay Vietnamese: they use long_date.)"""
+    locale = get_locale()
+    if locale is not None and locale.language == "en":
+        return format_date(value, "d MMMM y", locale="en")
+    return long_date(value)
 
 
 def weekday_names() -> list[str]:

@@ -1,6 +1,7 @@
 """Translated names of the values stored in the database (roles, statuses, kinds)."""
 
 from flask_babel import lazy_gettext as _l
+from flask_babel import lazy_pgettext
 
 ROLE_LABELS = {
     "trainee": _l("Trainee"),
@@ -86,8 +87,14 @@ ATTENDANCE_STATUS_SHORT = {
     "excused": _l("Excused"),
     "absent": _l("Absent"),
 }
-# One-letter symbols of the class grid (explained in its legend).
-ATTENDANCE_STATUS_SYMBOLS = {"present": "✓", "late": "M", "excused": "P", "absent": "✗"}
+# One-letter symbols of the class grid (explained in its legend), by language: M(uộn) and
+# (có) P(hép) in Vietnamese, L(ate) and E(xcused) in English.
+ATTENDANCE_STATUS_SYMBOLS = {
+    "present": "✓",
+    "late": lazy_pgettext("attendance symbol", "L"),
+    "excused": lazy_pgettext("attendance symbol", "E"),
+    "absent": "✗",
+}
 ATTENDANCE_METHOD_LABELS = {
     "roster": _l("Roster"),
     "checkin": _l("Self check-in"),

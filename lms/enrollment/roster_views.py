@@ -8,8 +8,9 @@ from flask_babel import gettext as _
 from flask_login import current_user
 
 from lms.classes.models import Class, ClassSession
+from lms.core.dates import document_date
 from lms.core.exports import Sheet, csv_bytes, xlsx_bytes
-from lms.core.formatting import fmt_date, fmt_time, long_date
+from lms.core.formatting import fmt_date, fmt_time
 from lms.core.forms import ActionForm
 from lms.core.labels import ENROLLMENT_STATUS_LABELS
 from lms.core.settings import get_settings
@@ -121,7 +122,7 @@ def sign_in_sheet(class_id: int, session_id: int):
         class_title=klass.title,
         class_code=klass.code,
         session_date=fmt_date(session.on_date),
-        session_long_date=long_date(session.on_date),
+        session_long_date=document_date(session.on_date),
         session_time=f"{fmt_time(session.starts_at)}–{fmt_time(session.ends_at)}",
         topic=session.topic,
         room=session.room or klass.place,

@@ -6,8 +6,9 @@ from datetime import date
 
 from flask_babel import gettext as _
 
+from lms.core.dates import document_date
 from lms.core.exports import Sheet, csv_bytes, xlsx_bytes
-from lms.core.formatting import long_date
+from lms.core.formatting import fmt_number
 from lms.core.models import CenterSettings
 from lms.extensions import db
 from lms.reports import charts
@@ -133,19 +134,24 @@ def _title(report: YearReport) -> str:
     return title
 
 
-def report_charts(report: YearReport, previous: YearReport | None) -> dict:
+def report_charts(
+    report: YearReport, previous: YearReport | None, *, layout: charts.Layout = charts.SCREEN
+) -> dict:
+    """The two charts, drawn for a phone's screen (the dashboard) or for the PDF (PRINT)."""
     return {
         "bars": charts.plan_actual_bars(
             report.programs,
             title=_("Trainee-attendances against the plan, by program"),
             plan_label=_("Plan"),
             actual_label=_("Actual"),
+            layout=layout,
         ),
         "trend": charts.monthly_trend(
             report.months,
             previous.months if previous else None,
             title=_("Trainee-attendances by month"),
             year=report.year,
+            layout=layout,
         ),
     }
 
@@ -157,7 +163,7 @@ def report_pdf(
 
     settings = db.session.get(CenterSettings, 1)
     today = today or date.today()
-    figures = report_charts(report, previous)
+    figures = report_charts(report, previous, layout=charts.PRINT)
     return render_pdf(
         "reports/pdf.html",
         stylesheets=("pdf.css", "report.css"),
@@ -168,7 +174,7 @@ def report_pdf(
         place=settings.place if settings else "",
         signer_title=settings.signer_title if settings else "",
         signer_name=settings.signer_name if settings else "",
-        date_line=long_date(today),
+        date_line=document_date(today),
         headers=_headers(_("Program")),
         program_rows=[_values(r) for r in report.programs],
         quarter_headers=_headers(_("Quarter")),
@@ -191,5 +197,5 @@ def _conference_line(report: YearReport) -> str:
     return _(
         "Dissemination conferences: %(n)d held, participation %(pct)s%%.",
         n=c.held_classes,
-        pct=str(c.participation_exact).replace(".", ","),
+        pct=fmt_number(c.participation_exact),  # 98,2 in Vietnamese, 98.2 in English
     )

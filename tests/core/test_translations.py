@@ -15,6 +15,7 @@ KEYWORDS = {
     "_l": None,
     "lazy_gettext": None,
     "pgettext": ((1, "c"), 2),
+    "lazy_pgettext": ((1, "c"), 2),
     "npgettext": ((1, "c"), 2, 3),
 }
 
@@ -23,11 +24,11 @@ def test_every_message_has_a_vietnamese_translation():
     with PO.open("rb") as handle:
         catalog = read_po(handle, locale="vi")
     missing = []
-    for _file, _line, message, _comments, _context in extract_from_dir(
+    for _file, _line, message, _comments, context in extract_from_dir(
         str(ROOT), METHODS, keywords=KEYWORDS
     ):
         msgid = message[0] if isinstance(message, tuple) else message
-        entry = catalog.get(msgid)
+        entry = catalog.get(msgid, context=context)  # pgettext: the same msgid per context
         if (
             entry is None
             or not entry.string

@@ -139,12 +139,15 @@ LABEL_CHECK = """() => {
   const problems = [];
   const seen = {};
   document.querySelectorAll("[id]").forEach((el) => { seen[el.id] = (seen[el.id] || 0) + 1; });
-  Object.entries(seen).forEach(([id, n]) => { if (n > 1) problems.push(`id "${id}" used ${n} times`); });
+  Object.entries(seen).forEach(([id, n]) => {
+    if (n > 1) problems.push(`id "${id}" used ${n} times`);
+  });
   document.querySelectorAll("label[for]").forEach((label) => {
     const target = document.getElementById(label.htmlFor);
-    if (!target) problems.push(`label "${label.textContent.trim()}" names no field (${label.htmlFor})`);
+    const text = label.textContent.trim();
+    if (!target) problems.push(`label "${text}" names no field (${label.htmlFor})`);
     else if (label.closest("form") !== target.closest("form"))
-      problems.push(`label "${label.textContent.trim()}" names a field of another form`);
+      problems.push(`label "${text}" names a field of another form`);
   });
   return problems;
 }"""
