@@ -83,7 +83,8 @@ def browser_page(_playwright):
     contexts = []
 
     def open_page(kind="desktop", **options):
-        context = _playwright.new_context(locale="vi-VN", **VIEWPORTS[kind], **options)
+        # Vietnamese unless a test asks for another browser language (locale="en-US").
+        context = _playwright.new_context(**{"locale": "vi-VN", **VIEWPORTS[kind], **options})
         context.set_default_timeout(10_000)
         contexts.append(context)
         return context.new_page()

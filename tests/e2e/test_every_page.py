@@ -11,7 +11,7 @@ from flask import url_for
 
 from tests.center import build_center
 from tests.e2e.conftest import ARTIFACTS, sign_in
-from tests.e2e.pages import PAGES, USERNAMES, axe_source, check_page
+from tests.e2e.pages import PAGES, USERNAMES, check_page, with_axe
 
 SHOTS = os.environ.get("LMS_E2E_SHOTS") == "1"
 
@@ -32,11 +32,11 @@ def _switch_to_english(page) -> None:
 def test_every_page_fits_and_reads(role, app, live_server, browser_page, make):
     center = build_center(make)
     urls = _urls(app, role, center)
-    axe = axe_source()
     problems = []
     for screen in ("phone", "desktop"):
         # The CSP refuses inline scripts, axe-core among them: bypassed for the test only.
         page = browser_page(screen, bypass_csp=True)
+        with_axe(page)
         if USERNAMES[role]:
             sign_in(page, live_server.url, USERNAMES[role])
         else:
@@ -50,9 +50,7 @@ def test_every_page_fits_and_reads(role, app, live_server, browser_page, make):
                 if response.status != 200:
                     problems.append(f"{where}: HTTP {response.status}")
                     continue
-                problems += [f"{where}: {p}" for p in check_page(
-                    page, phone=screen == "phone", axe=axe
-                )]
+                problems += [f"{where}: {p}" for p in check_page(page, phone=screen == "phone")]
                 if SHOTS:
                     name = f"{role}-{screen}-{lang}-{endpoint}-{url.strip('/').replace('/', '_')}"
                     folder = ARTIFACTS / "every-page"
