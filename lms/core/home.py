@@ -78,10 +78,12 @@ def director_todo(user, now: datetime) -> DirectorToDo:
     from lms.certificates.todo import classes_with_certificates_to_issue
     from lms.reports.services import year_report
 
+    # The report first: on PostgreSQL it starts the request's reads again from one snapshot
+    # (a rollback), which would expire the classes loaded before it (one SELECT each).
+    report = year_report(now.year, actor=user)
     missing = attendance.missing_marks_by_class(now)
     waiting = attendance.awaiting_close_out(now.date())
     classes = attendance.load_classes(set(missing) | {class_id for class_id, _day in waiting})
-    report = year_report(now.year, actor=user)
     return DirectorToDo(
         missing=attendance.classes_with_missing_marks(missing, classes)[: attendance.LIMIT],
         close_out=[
