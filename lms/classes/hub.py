@@ -9,7 +9,7 @@ certificates, enrolment).
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import date, datetime
 
 from sqlalchemy import and_, func, or_, select
 from sqlalchemy.orm import selectinload
@@ -90,6 +90,7 @@ class Hub:
     next_session: ClassSession | None
     close_out: CloseOut | None  # directors only
     outcomes: Outcomes | None  # directors only
+    today: date | None = None
 
     @property
     def seats_left(self) -> int | None:
@@ -211,4 +212,5 @@ def class_hub(klass: Class, viewer: User, now: datetime) -> Hub:
         next_session=next((s for s in live if not has_started(s, now)), None),
         close_out=_close_out(klass, lines, now) if director else None,
         outcomes=_outcomes(klass) if director else None,
+        today=now.date(),
     )

@@ -127,8 +127,10 @@ def _unit_choices() -> list[SelectChoice]:
 
 
 def _report(result: services.AssignResult) -> None:
-    flash(_("%(n)d trainees enrolled.", n=len(result.added)), "success")
-    if getattr(result, "waitlisted", None):
+    waitlisted = getattr(result, "waitlisted", None)
+    if result.added or not waitlisted:
+        flash(_("%(n)d trainees enrolled.", n=len(result.added)), "success")
+    if waitlisted:
         flash(_("%(n)d put on the waitlist, in the order of the roster.",
                 n=len(result.waitlisted)), "info")
     if result.already:
