@@ -11,6 +11,7 @@ from lms.core.forms import MAX_ID
 
 def register_web(app: Flask) -> None:
     from lms.admin.views import bp as admin_bp
+    from lms.attendance import views_checkin  # noqa: F401  (registers its routes on attendance_bp)
     from lms.attendance.views import bp as attendance_bp
     from lms.auth.views import bp as auth_bp
     from lms.certificates.views import bp as certificates_bp

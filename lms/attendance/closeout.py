@@ -10,12 +10,14 @@ from sqlalchemy import and_, bindparam, exists, func, or_, select, update
 from sqlalchemy.orm.util import identity_key
 from werkzeug.exceptions import NotFound
 
-from lms.attendance.clock import has_started, local_now
+from lms.attendance.clock import has_started
 from lms.attendance.grid import class_grid
 from lms.attendance.models import Attendance
 from lms.auth.models import User
 from lms.classes.models import Class, ClassSession
 from lms.core import audit
+from lms.core.actors import actor_id
+from lms.core.clock import local_now
 from lms.core.types import utcnow
 from lms.enrollment.models import Enrollment
 from lms.errors import DomainError
@@ -112,7 +114,7 @@ def close_out(klass: Class, *, actor: User, now: datetime | None = None) -> Clos
         )
     completed = sum(1 for o in outcomes if o["_outcome"] == "completed")
     klass.closed_at = stamp
-    klass.closed_by_id = actor.id
+    klass.closed_by_id = actor_id(actor)
     audit.record(
         "close_out", klass, actor=actor, new_value="closed",
         details={"completed": completed, "not_completed": len(outcomes) - completed},
