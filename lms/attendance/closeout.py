@@ -16,7 +16,7 @@ from lms.attendance.models import Attendance
 from lms.auth.models import User
 from lms.classes.models import Class, ClassSession
 from lms.core import audit
-from lms.core.actors import actor_id, require
+from lms.core.actors import SystemActor, actor_id, require
 from lms.core.clock import local_now
 from lms.core.types import utcnow
 from lms.enrollment.models import Enrollment
@@ -73,7 +73,9 @@ class CloseOutResult:
     not_completed: int
 
 
-def close_out(klass: Class, *, actor: User, now: datetime | None = None) -> CloseOutResult:
+def close_out(
+    klass: Class, *, actor: User | SystemActor, now: datetime | None = None
+) -> CloseOutResult:
     """Director action: refuse while sessions remain or marks are missing; else set outcomes."""
     try:
         require(actor, "director")
