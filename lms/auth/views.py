@@ -10,8 +10,8 @@ from lms.auth import services
 from lms.auth.forms import ConfirmForm, LoginForm, PasswordForm
 from lms.auth.freshness import mark_signed_in
 from lms.core.forms import ActionForm
-from lms.errors import DomainError
-from lms.extensions import db, limiter
+from lms.core.work import saving
+from lms.extensions import limiter
 
 bp = Blueprint("auth", __name__)
 
@@ -61,8 +61,8 @@ def login():
 def logout():
     form = ActionForm()
     if form.validate_on_submit():
-        services.sign_out(current_user._get_current_object())
-        db.session.commit()
+        with saving():
+            services.sign_out(current_user._get_current_object())
         logout_user()
         flash(_("You have signed out."), "info")
     return redirect(url_for("auth.login"))
@@ -76,15 +76,11 @@ def change_password():
     form = PasswordForm()
     if form.validate_on_submit():
         user = current_user._get_current_object()
-        try:
+        with saving() as done:  # no form: the refusals are flashed above the form, as before
             services.change_password(
                 user, form.current_password.data, form.new_password.data, actor=user
             )
-        except DomainError as error:
-            db.session.rollback()
-            flash(str(error.message), "error")
-        else:
-            db.session.commit()
+        if done:
             login_user(user)  # the token rotated: this session carries the new one
             mark_signed_in()
             flash(_("Your password has been changed. Other devices are signed out."), "success")
