@@ -2,20 +2,15 @@
 
 from datetime import date, datetime
 from functools import cache
-from zoneinfo import ZoneInfo
 
 from babel import Locale
 from babel.numbers import format_decimal
-from flask import current_app
 from flask_babel import get_locale
 
+from lms.core import clock
 
-def local_zone() -> ZoneInfo:
-    return ZoneInfo(current_app.config["TIMEZONE"])
-
-
-def to_local(moment: datetime) -> datetime:
-    return moment.astimezone(local_zone())
+# moved to lms.core.clock; alias until attendance/certificates/reports switch
+to_local = clock.to_local
 
 
 def fmt_date(value: date | datetime | None) -> str:
@@ -23,14 +18,14 @@ def fmt_date(value: date | datetime | None) -> str:
     if value is None:
         return ""
     if isinstance(value, datetime):
-        value = to_local(value) if value.tzinfo else value
+        value = clock.to_local(value) if value.tzinfo else value
     return f"{value.day:02d}/{value.month:02d}/{value.year:04d}"
 
 
 def fmt_datetime(value: datetime | None) -> str:
     if value is None:
         return ""
-    local = to_local(value) if value.tzinfo else value
+    local = clock.to_local(value) if value.tzinfo else value
     return f"{fmt_date(local)} {local:%H:%M}"
 
 
