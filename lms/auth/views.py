@@ -2,18 +2,17 @@
 
 from urllib.parse import urlsplit
 
-from flask import Blueprint, current_app, flash, redirect, render_template, request, url_for
+from flask import current_app, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user, login_user, logout_user
 
 from lms.auth import services
+from lms.auth.blueprint import bp
 from lms.auth.forms import ConfirmForm, LoginForm, PasswordForm
 from lms.auth.freshness import mark_signed_in
 from lms.core.forms import ActionForm
 from lms.core.work import saving
 from lms.extensions import limiter
-
-bp = Blueprint("auth", __name__)
 
 
 def _login_key() -> str:
