@@ -7,10 +7,7 @@ from babel import Locale
 from babel.numbers import format_decimal
 from flask_babel import get_locale
 
-from lms.core import clock
-
-# moved to lms.core.clock; alias until attendance/certificates/reports switch
-to_local = clock.to_local
+from lms.core.clock import to_local
 
 
 def fmt_date(value: date | datetime | None) -> str:
@@ -18,14 +15,14 @@ def fmt_date(value: date | datetime | None) -> str:
     if value is None:
         return ""
     if isinstance(value, datetime):
-        value = clock.to_local(value) if value.tzinfo else value
+        value = to_local(value) if value.tzinfo else value
     return f"{value.day:02d}/{value.month:02d}/{value.year:04d}"
 
 
 def fmt_datetime(value: datetime | None) -> str:
     if value is None:
         return ""
-    local = clock.to_local(value) if value.tzinfo else value
+    local = to_local(value) if value.tzinfo else value
     return f"{fmt_date(local)} {local:%H:%M}"
 
 
