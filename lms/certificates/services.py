@@ -170,7 +170,7 @@ def revoke_certificate(cert: Certificate, reason: str, *, actor: Actor) -> Certi
         raise DomainError(_l("Give the reason for revoking."), field="reason")
     if cert.revoked_at is not None:
         raise DomainError(_l("This certificate is already revoked."))
-    _revoke(cert, reason[:1000], actor)
+    _revoke(cert, reason[:1000], actor=actor)
     audit.record(
         "certificate.revoke", cert, actor=actor, old_value=cert.register_number, reason=reason
     )
@@ -178,7 +178,7 @@ def revoke_certificate(cert: Certificate, reason: str, *, actor: Actor) -> Certi
     return cert
 
 
-def _revoke(cert: Certificate, reason: str, actor: Actor) -> None:
+def _revoke(cert: Certificate, reason: str, *, actor: Actor) -> None:
     cert.revoked_at = utcnow()
     cert.revoked_by_id = actor_id(actor)
     cert.revoke_reason = reason
@@ -210,7 +210,7 @@ def reissue_certificate(
     number = numbering.format_number(center_info().register_format, seq=seq, year=year)
     reason = nfc(reason or "") or ""
     note = f"Cấp lại, thay bằng số {number}" + (f": {reason}" if reason else "")
-    _revoke(cert, note[:1000], actor)
+    _revoke(cert, note[:1000], actor=actor)
     db.session.flush()  # the old one is no longer valid before the new one exists (unique index)
     new = Certificate(
         year=year,
