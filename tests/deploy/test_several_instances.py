@@ -64,6 +64,7 @@ def _redis_up() -> bool:
 
 
 pytestmark = [
+    pytest.mark.postgres_only,
     pytest.mark.skipif(not PG_URL, reason="needs PostgreSQL (LMS_TEST_DATABASE_URL)"),
     pytest.mark.skipif(not _redis_up(), reason="needs Redis on 127.0.0.1:6379"),
 ]

@@ -100,6 +100,7 @@ def password_url():
     server.dispose()
 
 
+@pytest.mark.postgres_only
 @pytest.mark.skipif(not PG_URL, reason="needs PostgreSQL (LMS_TEST_DATABASE_URL)")
 def test_backup_and_restore_keep_the_password_off_every_command_line(
     app, make, tmp_path, password_url
