@@ -49,7 +49,7 @@ from tests.attendance.conftest import session_times_around_now
 from tests.conftest import PG_URL, make_app
 from tests.deploy.cluster import Browser, form_fields, rq_worker
 from tests.factories import PASSWORD, Factories
-from tests.faults.live import ROOT, gunicorn_servers, server_env
+from tests.faults.live import ROOT, drop_database_later, gunicorn_servers, server_env
 
 REDIS_URL = "redis://127.0.0.1:6379/13"  # this test's own Redis database
 SEATS, TRAINEES = 30, 50
@@ -82,21 +82,7 @@ def database():
     try:
         yield url.set(database=name).render_as_string(hide_password=False)
     finally:
-        # DROP DATABASE waits for a checkpoint of the whole server (seen taking 20 s on a busy
-        # machine): let it run while the next tests do, in a thread that Python still joins
-        # before it exits.
-        def drop():
-            with server.connect() as connection:
-                connection.execute(text(f'DROP DATABASE "{name}" WITH (FORCE)'))
-            server.dispose()
-
-        def drop_quietly():
-            try:
-                drop()
-            except Exception as error:  # noqa: BLE001  (a leftover database fails no test)
-                print(f"could not drop {name}: {error}", file=sys.stderr)
-
-        threading.Thread(target=drop_quietly, name=f"drop-{name}").start()
+        drop_database_later(server, name)
 
 
 @pytest.fixture

@@ -29,7 +29,7 @@ from lms.backup import libpq_target
 from lms.extensions import db
 from tests.conftest import PG_URL
 from tests.faults.helpers import ROOT
-from tests.faults.live import server_env
+from tests.faults.live import drop_database_later, server_env
 
 
 def test_the_tool_gets_the_url_without_the_password_and_a_0600_password_file():
@@ -72,7 +72,7 @@ exec "{real}" "$@"
 def _watch_command_lines(secret: str, stop: threading.Event, seen: list[str]) -> None:
     """Read every process's command line, as any local user can, until stopped."""
     needle = secret.encode()
-    while not stop.wait(0.002):
+    while not stop.wait(0.01):
         for entry in os.scandir("/proc"):
             if not entry.name.isdigit():
                 continue
@@ -95,9 +95,7 @@ def password_url():
     with server.connect() as connection:
         connection.execute(text(f'CREATE DATABASE "{name}"'))
     yield secret, url, url.set(database=name)
-    with server.connect() as connection:
-        connection.execute(text(f'DROP DATABASE "{name}" WITH (FORCE)'))
-    server.dispose()
+    drop_database_later(server, name)
 
 
 @pytest.mark.postgres_only
