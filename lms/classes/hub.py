@@ -20,7 +20,7 @@ from lms.attendance.models import Attendance
 from lms.auth.models import User
 from lms.certificates.models import Certificate
 from lms.classes.models import Class, ClassSession
-from lms.classes.services import class_status, is_class_instructor
+from lms.classes.rules import class_status, is_class_instructor
 from lms.enrollment.models import Enrollment
 from lms.enrollment.queries import roster_counts
 from lms.extensions import db

@@ -5,8 +5,8 @@ blocks it, certificates, exports), and an instructor its sessions and rosters.""
 from flask import abort, render_template
 from flask_login import current_user
 
+from lms.classes.blueprint import bp
 from lms.classes.hub import class_hub, hub_class
-from lms.classes.views import bp
 from lms.core.clock import local_now
 from lms.core.forms import ActionForm
 

@@ -1,15 +1,14 @@
 """The home page: a sign-in prompt, or what each of the person's roles has to do now
 (lms/core/home.py), with their starting points."""
 
-from flask import Blueprint, redirect, render_template, request, session, url_for
+from flask import redirect, render_template, request, session, url_for
 from flask_login import current_user
 
 from lms.core import home
+from lms.core.blueprint import bp
 from lms.core.clock import local_now
 from lms.core.forms import ActionForm, LanguageForm
 from lms.core.labels import JOB_KIND_LABELS
-
-bp = Blueprint("core", __name__)
 
 
 @bp.get("/")

@@ -28,13 +28,17 @@ class SeatsShort(DomainError):
     """More people than seats left; nothing was saved. The page offers to fill the seats."""
 
     def __init__(self, left: int, wanted: int):
-        super().__init__(
-            _l(
+        if left == 0:
+            message = _l("No seat is left for the %(n)d people of this unit.", n=wanted)
+        elif left == 1:
+            message = _l("Only one seat is left for the %(n)d people of this unit.", n=wanted)
+        else:
+            message = _l(
                 "Only %(left)d seats are left for the %(n)d people of this unit.",
                 left=left,
                 n=wanted,
             )
-        )
+        super().__init__(message)
         self.left, self.wanted = left, wanted
 
 
