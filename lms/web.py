@@ -17,6 +17,7 @@ def register_web(app: Flask) -> None:
     from lms.classes.views import bp as classes_bp
     from lms.core.views import bp as core_bp
     from lms.enrollment.views import bp as enrollment_bp
+    from lms.notices.views import bp as notices_bp
     from lms.reports.views import bp as reports_bp
 
     # `<int:...>` in every route: at most what an id column holds. A larger number is a 404,
@@ -32,6 +33,7 @@ def register_web(app: Flask) -> None:
         attendance_bp,
         certificates_bp,
         reports_bp,
+        notices_bp,
     ):
         app.register_blueprint(blueprint)
 

@@ -12,7 +12,9 @@ bp = Blueprint("core", __name__)
 def index():
     if not current_user.is_authenticated:
         return redirect(url_for("auth.login"))
-    return render_template("core/home.html")
+    from lms.notices.views import home_notices
+
+    return render_template("core/home.html", home_notices=home_notices(current_user))
 
 
 @bp.post("/language")

@@ -16,6 +16,7 @@ from datetime import date
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import select, update
 
+from lms import notices
 from lms.auth.models import User
 from lms.classes.models import Class
 from lms.classes.services import enrolment_is_open, local_today, require_director
@@ -112,6 +113,7 @@ def enrol_self(klass: Class, *, actor: User) -> Enrollment:
         enrollment.withdrawn_at = None
     db.session.flush()
     record("enrollment." + enrollment.status, enrollment, actor=actor, method="self")
+    notices.enrolment_changed(enrollment)
     return enrollment
 
 
@@ -171,6 +173,7 @@ def fill_from_waitlist(klass: Class) -> list[Enrollment]:
         first.promotion_seen = False  # the dashboard tells them once
         db.session.flush()
         record("enrollment.promoted", first, actor=None, method="waitlist")
+        notices.promoted(first)
         promoted.append(first)
 
 
@@ -253,6 +256,7 @@ def assign_trainees(
             method=source,
             new_value=str(len(result.added)),
         )
+        notices.enrolled_by_director(klass, result.added)
     return result
 
 
