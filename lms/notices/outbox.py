@@ -142,15 +142,7 @@ def send_one(notice_id: int, connection: Connection) -> str | None:
         return None
     notice, user, preference = row
     address = user.email
-    because = (
-        "no_address"
-        if not address
-        else "inactive"
-        if not user.active
-        else "bounced"
-        if preference is not None and preference.bounced_email == address
-        else None
-    )
+    because = skip_reason(user, preference)
     if because:
         return _finish(notice_id, "skipped", "pending", skipped_because=because)
     try:
@@ -192,6 +184,17 @@ def send_one(notice_id: int, connection: Connection) -> str | None:
             _mark_bounced(user.id, address, error.answer)
         return _retry_or_fail(notice_id, attempts, error, "sending")
     return _finish(notice_id, "sent", "sending", sent_at=utcnow(), mail_answer=answer)
+
+
+def skip_reason(user: User, preference: NoticePreference | None) -> str | None:
+    """Why this person gets no e-mail now (checked again at sending: things change)."""
+    if not user.email:
+        return "no_address"
+    if not user.active:
+        return "inactive"
+    if preference is not None and preference.bounced_email == user.email:
+        return "bounced"
+    return None
 
 
 def _finish(notice_id: int, state: str, was: str, **values) -> str:

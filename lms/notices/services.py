@@ -92,15 +92,9 @@ def rows_for(
     domain = mail_domain()
     rows = []
     for user in {user.id: user for user in recipients}.values():
-        because = (
-            "off"
-            if not on
-            else "no_address"
-            if not user.email
-            else "inactive"
-            if not user.active
-            else None
-        )
+        because = "off" if not on else "no_address" if not user.email else None
+        if because is None and not user.active:
+            because = "inactive"
         rows.append(
             {
                 "user_id": user.id,
