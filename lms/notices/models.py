@@ -69,7 +69,7 @@ class Notice(db.Model):
     # One notice per (kind, person, day) for the scheduled ones: running the command twice
     # writes nothing twice.
     dedupe_key: Mapped[str | None] = mapped_column(String(80), unique=True)
-    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, index=True)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     read_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
 
     mail_state: Mapped[str] = mapped_column(String(12), default="pending")

@@ -63,7 +63,6 @@ def upgrade():
     )
     with op.batch_alter_table('notices', schema=None) as batch_op:
         batch_op.create_index('ix_notices_class', ['class_id'], unique=False)
-        batch_op.create_index(batch_op.f('ix_notices_created_at'), ['created_at'], unique=False)
         batch_op.create_index('ix_notices_due', ['mail_state', 'next_attempt_at'], unique=False)
         batch_op.create_index('ix_notices_user', ['user_id', 'id'], unique=False)
 
@@ -87,13 +86,12 @@ def downgrade():
     if op.get_bind().dialect.name == 'sqlite':
         op.execute("ALTER TABLE users DROP COLUMN language")
     else:
-        op.drop_constraint('ck_users_language', 'users', type_='check')
+        op.drop_constraint(op.f('ck_users_language'), 'users', type_='check')
         op.drop_column('users', 'language')
 
     with op.batch_alter_table('notices', schema=None) as batch_op:
         batch_op.drop_index('ix_notices_user')
         batch_op.drop_index('ix_notices_due')
-        batch_op.drop_index(batch_op.f('ix_notices_created_at'))
         batch_op.drop_index('ix_notices_class')
 
     op.drop_table('notices')
