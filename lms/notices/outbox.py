@@ -36,6 +36,7 @@ twice: the claim is one UPDATE ... WHERE mail_state = 'pending', and only its wi
 
 from __future__ import annotations
 
+import atexit
 import logging
 import threading
 from dataclasses import dataclass
@@ -118,8 +119,9 @@ DUE_COLUMNS = (
 )
 
 
-def send_due(*, limit: int | None = None) -> RunReport:
-    """Send every notice that is due (one connection), at most `limit`. Commits per step."""
+def send_due(*, limit: int | None = None, stop: threading.Event | None = None) -> RunReport:
+    """Send every notice that is due (one connection), at most `limit`, until `stop` is set
+    (checked between messages, never inside one). Commits per step."""
     report = RunReport(uncertain=recover_stale())
     if not mail_on():
         return report
@@ -139,6 +141,8 @@ def send_due(*, limit: int | None = None) -> RunReport:
             if not rows:
                 break
             for row in rows:
+                if stop is not None and stop.is_set():
+                    return report
                 outcome = send_one(row, connection, center_name)
                 if outcome is None:
                     continue
@@ -299,7 +303,8 @@ class Sender:
         self.wakeup = threading.Event()
         self.lock = threading.Lock()
         self.thread: threading.Thread | None = None
-        self.stopping = False
+        self.stopping = threading.Event()
+        self.registered = False
 
     def wake(self) -> None:
         with self.lock:
@@ -307,19 +312,26 @@ class Sender:
             if self.thread is None or not self.thread.is_alive():
                 self.thread = threading.Thread(target=self._run, name="notice-sender", daemon=True)
                 self.thread.start()
+                if not self.registered:
+                    # A daemon thread dies wherever it is when the process exits: stop it
+                    # between two messages instead (cut after its claim, one would be
+                    # "uncertain").
+                    atexit.register(self.stop)
+                    self.registered = True
 
-    def stop(self, timeout: float = 10) -> None:
-        self.stopping = True
+    def stop(self, timeout: float = 30) -> None:
+        """Let the message in progress finish, then end the thread (tests; process exit)."""
+        self.stopping.set()
         self.wakeup.set()
         if self.thread is not None:
             self.thread.join(timeout)
 
     def _run(self) -> None:
-        while not self.stopping:
+        while not self.stopping.is_set():
             self.wakeup.clear()
             with self.app.app_context():
                 try:
-                    send_due()
+                    send_due(stop=self.stopping)
                     wait = seconds_to_next_due()
                 except Exception:  # logged; the next wake-up or cron tries again
                     log.exception("sending notices failed")

@@ -295,3 +295,35 @@ def test_a_commit_wakes_the_sender(app, make, mailbox, klass, client, login):
         time.sleep(0.05)
     outbox.sender_of(app).stop()
     assert [r.rcpt_tos for r in mailbox.received] == [["soon@example.vn"]]
+
+
+def test_a_stopping_sender_ends_between_two_messages(app, make, mailbox, klass, monkeypatch):
+    """At process exit the sender thread is stopped, never killed inside an exchange: the
+    message in progress is finished and recorded, the others stay pending."""
+    people = [make.trainee(email=f"s{i}@example.vn") for i in range(3)]
+    enrolment.assign_trainees(klass, people, actor=make.director())
+    db.session.commit()
+    stop = threading.Event()
+    real_send = outbox.Connection.send
+
+    def send_then_stop(self, *args):
+        answer = real_send(self, *args)
+        stop.set()  # the process is asked to exit while this message is on the wire
+        return answer
+
+    monkeypatch.setattr(outbox.Connection, "send", send_then_stop)
+    report = send_due(stop=stop)
+
+    assert report.sent == 1
+    assert len(mailbox.received) == 1
+    states = sorted(n.mail_state for p in people for n in notices_of(p))
+    assert states == ["pending", "pending", "sent"]
+
+
+def test_the_rq_entry_point_sends_what_is_due(app, make, mailbox, klass):
+    from lms import worker
+
+    enrolment.assign_trainees(klass, [make.trainee(email="rq@example.vn")], actor=make.director())
+    db.session.commit()
+    worker.send_notices()
+    assert [r.rcpt_tos for r in mailbox.received] == [["rq@example.vn"]]
