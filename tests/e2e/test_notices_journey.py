@@ -1,5 +1,5 @@
 """A trainee promoted from the waitlist finds the notice on their home page (the dashboard),
-opens the class from it, and marks it read."""
+opens the class from it, and marks it read; the director finds it in the outbox."""
 
 from lms.enrollment import services
 from lms.extensions import db
@@ -9,6 +9,7 @@ from tests.e2e.conftest import shot, sign_in
 def test_a_promotion_notice_on_the_dashboard(live_server, browser_page, make):
     klass = make.klass(capacity=1, title="Lớp Bồi dưỡng lý luận chính trị")
     first, second = make.trainee(), make.trainee(username="hoa", full_name="Ngô Thị Hoa")
+    make.director(username="giamdoc")
     mine = services.enrol_self(klass, actor=first)
     services.enrol_self(klass, actor=second)
     services.withdraw(mine, actor=first)
@@ -35,3 +36,13 @@ def test_a_promotion_notice_on_the_dashboard(live_server, browser_page, make):
     page.goto(live_server.url + "/notices")
     assert page.get_by_text("Tin vui: bạn đã có chỗ").count() == 1  # kept, read
     shot(page, "notices-list")
+
+    # The director's outbox: with e-mail off the notice is on the dashboard only.
+    desk = browser_page("desktop")
+    sign_in(desk, live_server.url, "giamdoc")
+    desk.goto(live_server.url + "/notices/outbox?kind=promoted")
+    row = desk.locator("tbody tr").filter(has_text="Ngô Thị Hoa")
+    assert row.count() == 1
+    assert "Chỉ trên trang chủ" in row.inner_text()
+    assert "không gửi e-mail" in row.inner_text()
+    shot(desk, "notices-outbox")

@@ -100,7 +100,9 @@ def test_a_new_topic_alone_or_a_past_session_tells_nobody(make):
         sessions.SessionData(past.on_date, time(9, 0), time(11, 0), "Khác", ""),
         actor=director,
     )
-    future = make.session(make.klass())
+    upcoming = make.klass()
+    make.enrollment(upcoming)
+    future = make.session(upcoming)
     sessions.update_session(
         future,
         sessions.SessionData(future.on_date, future.starts_at, future.ends_at, "Mới", future.room),
