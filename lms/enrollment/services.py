@@ -173,8 +173,8 @@ def fill_from_waitlist(klass: Class) -> list[Enrollment]:
         first.promotion_seen = False  # the dashboard tells them once
         db.session.flush()
         record("enrollment.promoted", first, actor=None, method="waitlist")
-        notices.promoted(first)
         promoted.append(first)
+        notices.promoted(first)
 
 
 # --- assignment by directors ----------------------------------------------------------------
