@@ -180,6 +180,7 @@ def send_reminders_command():
     from lms.notices.outbox import send_due
     from lms.notices.scheduled import write_scheduled
 
+    current_app.config["MAIL_SEND_AFTER_COMMIT"] = False  # this command sends them itself
     with cli_work():
         reminders, missing = write_scheduled(local_now())
     click.echo(f"{reminders} reminders and {missing} missing-marks notices written")
