@@ -39,7 +39,7 @@ def prepare(app, trainees: int = 300, sessions: int = 10) -> dict:
     from lms.attendance.services import COUNTER
     from lms.auth.models import User
     from lms.classes.models import Class, ClassSession, Program
-    from lms.classes.services import local_today
+    from lms.core.clock import local_today
     from lms.core.types import utcnow
     from lms.enrollment.models import Enrollment
     from lms.extensions import db

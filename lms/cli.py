@@ -1,9 +1,16 @@
-"""`flask --app wsgi lms ...`: thin wrappers over the services."""
+"""`flask --app wsgi lms ...`: thin wrappers over the services.
+
+Each command that works through the services runs in `cli_work()` (commit, or roll back and
+end with the refusal) and acts as `SYSTEM`: whoever runs the command line owns the server.
+Backup, restore and drain-report-keys work on the database files and connections directly.
+"""
 
 import click
 from flask import Flask, current_app
 from flask.cli import AppGroup
 
+from lms.core.actors import SYSTEM
+from lms.core.work import cli_work
 from lms.demo import MIN_POPULATION, MIN_SCALE
 from lms.extensions import db
 
@@ -30,7 +37,6 @@ def register_cli(app: Flask) -> None:
 def create_user_command(username, full_name, email, unit_code, roles, password):
     """Create a user account (for the first admin of a new center)."""
     from lms.admin.services import UserData, create_user
-    from lms.errors import DomainError
 
     data = UserData(
         username=username,
@@ -40,12 +46,8 @@ def create_user_command(username, full_name, email, unit_code, roles, password):
         roles=set(roles) or {"trainee"},
         password=password,
     )
-    try:
-        user = create_user(data, actor=None)
-    except DomainError as error:
-        db.session.rollback()
-        raise click.ClickException(str(error.message)) from None
-    db.session.commit()
+    with cli_work():
+        user = create_user(data, actor=SYSTEM)
     click.echo(f"created {user.username} ({', '.join(sorted(user.roles))})")
 
 
@@ -76,9 +78,15 @@ def demo_command(if_empty, year, scale, years, seed, population):
         click.echo("The database already has data: demo not loaded (your data is kept).")
         return
     try:
-        summary = load_demo(
-            year=year, years=years, scale=scale, seed=seed, population=population, echo=click.echo
-        )
+        with cli_work():
+            summary = load_demo(
+                year=year,
+                years=years,
+                scale=scale,
+                seed=seed,
+                population=population,
+                echo=click.echo,
+            )
     except DemoRefused as error:
         raise click.ClickException(str(error)) from None
     click.echo(summary)
@@ -91,25 +99,22 @@ def demo_command(if_empty, year, scale, years, seed, population):
 @click.option("--to-date", is_flag=True, help="Year to date (today) instead of the full year.")
 def report_command(year, fmt, output, to_date):
     """Write the plan-versus-actual report of a year to a file (XLSX, CSV or PDF)."""
-    from datetime import date
     from pathlib import Path
 
-    from lms.errors import DomainError
+    from lms.core.clock import local_today
     from lms.reports import exports, services
 
-    as_of = date.today() if to_date else None
-    try:
-        report = services.year_report(year, actor=None, as_of=as_of)
-    except DomainError as error:
-        raise click.ClickException(str(error.message)) from None
-    if fmt == "csv":
-        body = exports.report_csv(report)
-    elif fmt == "xlsx":
-        body = exports.report_xlsx(report)
-    else:
-        body = exports.report_pdf(
-            report, services.year_report(year - 1, actor=None, months_only=True)
-        )
+    as_of = local_today() if to_date else None
+    with cli_work():  # reads only: the refusal, if any, ends the command with its message
+        report = services.year_report(year, actor=SYSTEM, as_of=as_of)
+        if fmt == "csv":
+            body = exports.report_csv(report)
+        elif fmt == "xlsx":
+            body = exports.report_xlsx(report)
+        else:
+            body = exports.report_pdf(
+                report, services.year_report(year - 1, actor=SYSTEM, months_only=True)
+            )
     Path(output).write_bytes(body)
     total = report.total
     click.echo(
@@ -147,7 +152,8 @@ def jobs_cleanup_command():
     """Mark dead background jobs failed; delete finished jobs (and files) past retention."""
     from lms.core.jobs import cleanup_jobs
 
-    deleted = cleanup_jobs()
+    with cli_work():
+        deleted = cleanup_jobs()
     click.echo(f"{deleted} old jobs deleted")
 
 

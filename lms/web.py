@@ -1,40 +1,46 @@
 """Blueprints, template helpers and the headers every response carries."""
 
 from functools import partial
+from importlib import import_module
 
-from flask import Flask, Response, abort, request, session
+from flask import Blueprint, Flask, Response, abort, request, session
 from werkzeug.routing import IntegerConverter
 
 from lms.core import formatting
 from lms.core.forms import MAX_ID
 
+# Every module that holds views, in the order their blueprints are registered. Each imports its
+# package's blueprint (`bp`, from <package>/blueprint.py or the module itself) and adds routes
+# to it; importing the module here is what registers them. A new view module goes in this list.
+VIEW_MODULES = (
+    "lms.core.views",
+    "lms.auth.views",
+    "lms.admin.views",
+    "lms.admin.unit_views",
+    "lms.admin.import_views",
+    "lms.admin.settings_views",
+    "lms.classes.views",
+    "lms.classes.session_views",
+    "lms.enrollment.views",
+    "lms.enrollment.roster_views",
+    "lms.attendance.views",
+    "lms.attendance.views_checkin",
+    "lms.certificates.views",
+    "lms.reports.views",
+    "lms.notices.views",
+)
+
 
 def register_web(app: Flask) -> None:
-    from lms.admin.views import bp as admin_bp
-    from lms.attendance.views import bp as attendance_bp
-    from lms.auth.views import bp as auth_bp
-    from lms.certificates.views import bp as certificates_bp
-    from lms.classes.views import bp as classes_bp
-    from lms.core.views import bp as core_bp
-    from lms.enrollment.views import bp as enrollment_bp
-    from lms.notices.views import bp as notices_bp
-    from lms.reports.views import bp as reports_bp
-
     # `<int:...>` in every route: at most what an id column holds. A larger number is a 404,
     # not an overflow in the database driver (a 500). Set before any rule is added.
     app.url_map.converters["int"] = partial(IntegerConverter, max=MAX_ID)
     app.before_request(_refuse_nul)
-    for blueprint in (
-        core_bp,
-        auth_bp,
-        admin_bp,
-        classes_bp,
-        enrollment_bp,
-        attendance_bp,
-        certificates_bp,
-        reports_bp,
-        notices_bp,
-    ):
+    blueprints: dict[str, Blueprint] = {}
+    for name in VIEW_MODULES:
+        blueprint = import_module(name).bp
+        blueprints.setdefault(blueprint.name, blueprint)
+    for blueprint in blueprints.values():
         app.register_blueprint(blueprint)
 
     app.jinja_env.filters.update(

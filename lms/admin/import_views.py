@@ -10,8 +10,7 @@ from lms.admin.importing import TEMPLATE_HEADER, import_users
 from lms.auth.freshness import fresh_required
 from lms.core.exports import csv_bytes
 from lms.core.tabular import TableError
-from lms.errors import DomainError
-from lms.extensions import db
+from lms.core.work import saving
 
 SAMPLE_ROW = [
     "Nguyễn Thị Hòa",
@@ -32,26 +31,26 @@ def users_import():
     if form.validate_on_submit():
         data = form.file.data.read()
         try:
-            result = import_users(data, actor=current_user, password=form.password.data or None)
-        except TableError as error:
-            db.session.rollback()
+            # A refused password (the service's field "new_password") is shown beside it.
+            with saving(form, aliases={"new_password": "password"}) as done:
+                result = import_users(
+                    data, actor=current_user, password=form.password.data or None
+                )
+        except TableError as error:  # saving() has rolled back
             errors, message = error.errors, error.message
-        except DomainError as error:
-            db.session.rollback()
-            form.password.errors = [*form.password.errors, error.message]
         else:
-            db.session.commit()
-            flash(
-                _(
-                    "Import finished: %(created)d created, %(updated)d updated, "
-                    "%(unchanged)d unchanged.",
-                    created=result.created,
-                    updated=result.updated,
-                    unchanged=result.unchanged,
-                ),
-                "success",
-            )
-            return redirect(url_for("admin.users_import"))
+            if done:
+                flash(
+                    _(
+                        "Import finished: %(created)d created, %(updated)d updated, "
+                        "%(unchanged)d unchanged.",
+                        created=result.created,
+                        updated=result.updated,
+                        unchanged=result.unchanged,
+                    ),
+                    "success",
+                )
+                return redirect(url_for("admin.users_import"))
     return render_template(
         "admin/import.html", form=form, errors=errors, message=message, columns=TEMPLATE_HEADER
     )

@@ -14,9 +14,16 @@ from datetime import date
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import select
 
-from lms.admin.services import MAX_LENGTHS, check_email, check_username
+from lms.admin.services import (
+    ADMINS_ONLY,
+    MAX_LENGTHS,
+    check_email,
+    check_username,
+    plausible_birth_date,
+)
 from lms.auth.models import ROLES, User
 from lms.auth.services import check_new_password, hash_password
+from lms.core.actors import Actor, require
 from lms.core.audit import record
 from lms.core.tabular import RowError, TableError, parse_date, read_table
 from lms.core.text import fold, nfc
@@ -102,7 +109,7 @@ def _parse_row(
         date_of_birth = parse_date(values.get("date_of_birth", ""))
     except ValueError:
         fail("date_of_birth", _l("Not a date: write it as dd/mm/yyyy."))
-    if date_of_birth and not date(1900, 1, 1) <= date_of_birth <= date.today():
+    if date_of_birth and not plausible_birth_date(date_of_birth):
         fail("date_of_birth", _l("The date of birth is not plausible."))
     roles: set[str] = set()
     try:
@@ -151,7 +158,7 @@ def _existing(usernames: list[str]) -> dict[str, User]:
 
 
 def _cross_checks(
-    rows: list[_Row], existing: dict[str, User], actor: User | None, errors: list[RowError]
+    rows: list[_Row], existing: dict[str, User], errors: list[RowError], *, actor: Actor
 ) -> None:
     """Duplicates inside the file, and values that belong to another existing user."""
     for column, attr in (("username", "username"), ("email", "email"), ("member_id", "member_id")):
@@ -194,7 +201,7 @@ def _cross_checks(
         user = existing.get(row.username)
         if "trainee" in row.roles and row.unit is None and (user is None or user.unit is None):
             errors.append(RowError(row.number, "unit_code", _l("A trainee must belong to a unit.")))
-        if actor is not None and row.username == actor.username and "admin" not in row.roles:
+        if user is not None and user.id == actor.id and "admin" not in row.roles:
             errors.append(
                 RowError(
                     row.number,
@@ -217,11 +224,10 @@ def _changes(user: User, row: _Row) -> dict[str, object]:
     return {k: v for k, v in wanted.items() if getattr(user, k) != v}
 
 
-def import_users(data: bytes, *, actor: User | None, password: str | None = None) -> ImportResult:
+def import_users(data: bytes, *, actor: Actor, password: str | None = None) -> ImportResult:
     """Create or update the users listed in a CSV/XLSX file; raises TableError listing every
     wrong row (row number and column) and then saves nothing."""
-    if actor is not None and not actor.is_admin:
-        raise DomainError(_l("Only administrators manage users."))
+    require(actor, "admin", message=ADMINS_ONLY)
     if password:
         check_new_password(password)
     table = read_table(data, required=REQUIRED, optional=OPTIONAL)
@@ -229,7 +235,7 @@ def import_users(data: bytes, *, actor: User | None, password: str | None = None
     errors: list[RowError] = []
     rows = [r for n, v in table.rows if (r := _parse_row(n, v, units, errors)) is not None]
     existing = _existing(sorted({r.username for r in rows}))
-    _cross_checks(rows, existing, actor, errors)
+    _cross_checks(rows, existing, errors, actor=actor)
     if errors:
         errors.sort(
             key=lambda e: (

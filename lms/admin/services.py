@@ -9,7 +9,9 @@ from sqlalchemy import Select, and_, func, or_, select
 
 from lms.auth.models import ROLES, User
 from lms.auth.services import hash_password, set_password
+from lms.core.actors import Actor, require
 from lms.core.audit import record
+from lms.core.clock import local_today
 from lms.core.text import fold, nfc
 from lms.errors import DomainError
 from lms.extensions import db
@@ -34,10 +36,12 @@ class UserData:
     active: bool = True
 
 
-def _require_admin(actor: User | None) -> None:
-    # actor None: the command line, run by whoever owns the server.
-    if actor is not None and not actor.is_admin:
-        raise DomainError(_l("Only administrators manage users."))
+ADMINS_ONLY = _l("Only administrators manage users.")
+
+
+def plausible_birth_date(value: date) -> bool:
+    """Not before 1900 and not after today on the center's clock."""
+    return date(1900, 1, 1) <= value <= local_today()
 
 
 def _unit_by_code(code: str | None, current: Unit | None = None) -> Unit | None:
@@ -98,7 +102,7 @@ def _apply(user: User, data: UserData) -> None:
     member_id = nfc(data.member_id) or None
     if member_id and len(member_id) > MAX_LENGTHS["member_id"]:
         raise DomainError(_l("The member id is too long."), field="member_id")
-    if data.date_of_birth and not date(1900, 1, 1) <= data.date_of_birth <= date.today():
+    if data.date_of_birth and not plausible_birth_date(data.date_of_birth):
         raise DomainError(_l("The date of birth is not plausible."), field="date_of_birth")
     with db.session.no_autoflush:
         unit = _unit_by_code(data.unit_code, current=user.unit)
@@ -115,9 +119,9 @@ def _apply(user: User, data: UserData) -> None:
     user.roles = roles
 
 
-def create_user(data: UserData, *, actor: User | None) -> User:
+def create_user(data: UserData, *, actor: Actor) -> User:
     """Create an account; with a password, or none (the admin sets one later)."""
-    _require_admin(actor)
+    require(actor, "admin", message=ADMINS_ONLY)
     user = User()
     _apply(user, data)
     user.active = data.active
@@ -129,9 +133,9 @@ def create_user(data: UserData, *, actor: User | None) -> User:
     return user
 
 
-def update_user(user: User, data: UserData, *, actor: User) -> User:
+def update_user(user: User, data: UserData, *, actor: Actor) -> User:
     """Edit an account's identity, unit, roles and active flag."""
-    _require_admin(actor)
+    require(actor, "admin", message=ADMINS_ONLY)
     if user.id == actor.id and ("admin" not in data.roles or not data.active):
         raise DomainError(_l("You cannot remove your own administrator role or account."))
     old_roles = ",".join(sorted(user.roles))
@@ -152,9 +156,9 @@ def update_user(user: User, data: UserData, *, actor: User) -> User:
     return user
 
 
-def set_user_active(user: User, active: bool, *, actor: User) -> None:
+def set_user_active(user: User, active: bool, *, actor: Actor) -> None:
     """Deactivate (signed out everywhere, cannot sign in) or reactivate an account."""
-    _require_admin(actor)
+    require(actor, "admin", message=ADMINS_ONLY)
     if user.id == actor.id and not active:
         raise DomainError(_l("You cannot remove your own administrator role or account."))
     if user.active == active:
@@ -166,9 +170,9 @@ def set_user_active(user: User, active: bool, *, actor: User) -> None:
     db.session.flush()
 
 
-def reset_password(user: User, password: str, *, actor: User) -> None:
+def reset_password(user: User, password: str, *, actor: Actor) -> None:
     """An admin sets a new password for someone; their sessions end."""
-    _require_admin(actor)
+    require(actor, "admin", message=ADMINS_ONLY)
     set_password(user, password)
     record("user.password_reset", user, actor=actor)
 

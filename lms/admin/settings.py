@@ -6,7 +6,7 @@ from dataclasses import dataclass
 
 from flask_babel import lazy_gettext as _l
 
-from lms.auth.models import User
+from lms.core.actors import Actor, require
 from lms.core.audit import record
 from lms.core.models import CenterSettings
 from lms.core.settings import check_register_format, settings_for_update
@@ -40,14 +40,12 @@ class SettingsData:
     lock_after_hours: int
 
 
-def _require_admin(actor: User) -> None:
-    if not actor.is_admin:
-        raise DomainError(_l("Only administrators change the center settings."))
+ADMINS_ONLY = _l("Only administrators change the center settings.")
 
 
-def update_settings(data: SettingsData, *, actor: User) -> CenterSettings:
+def update_settings(data: SettingsData, *, actor: Actor) -> CenterSettings:
     """Check and store the settings; every field is validated before anything changes."""
-    _require_admin(actor)
+    require(actor, "admin", message=ADMINS_ONLY)
     values: dict[str, object] = {}
     for name in TEXTS:
         value = nfc(getattr(data, name)) or ""
@@ -119,9 +117,9 @@ def reencode_image(data: bytes) -> bytes:
     return out.getvalue()
 
 
-def set_signature(data: bytes, *, actor: User) -> CenterSettings:
+def set_signature(data: bytes, *, actor: Actor) -> CenterSettings:
     """Store the signature/seal image printed on certificates, as a re-encoded PNG."""
-    _require_admin(actor)
+    require(actor, "admin", message=ADMINS_ONLY)
     png = reencode_image(data)
     row = settings_for_update()
     row.signature_png = png
@@ -130,9 +128,9 @@ def set_signature(data: bytes, *, actor: User) -> CenterSettings:
     return row
 
 
-def remove_signature(*, actor: User) -> None:
+def remove_signature(*, actor: Actor) -> None:
     """Certificates print without a signature image from now on."""
-    _require_admin(actor)
+    require(actor, "admin", message=ADMINS_ONLY)
     row = settings_for_update()
     if row.signature_png is not None:
         row.signature_png = None

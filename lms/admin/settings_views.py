@@ -5,12 +5,11 @@ from flask_babel import gettext as _
 from flask_login import current_user
 
 from lms.admin import settings as services
-from lms.admin.blueprint import bp, show_error
+from lms.admin.blueprint import bp
 from lms.admin.forms import SettingsForm, SignatureForm
 from lms.core.forms import ActionForm
 from lms.core.settings import get_settings
-from lms.errors import DomainError
-from lms.extensions import db
+from lms.core.work import saving
 
 
 def _page(form: SettingsForm, signature_form: SignatureForm, row):
@@ -29,14 +28,9 @@ def settings():
     form = SettingsForm(obj=row)
     if form.validate_on_submit():
         data = services.SettingsData(**{name: form[name].data for name in services.FIELDS})
-        try:
+        with saving(form) as done:
             services.update_settings(data, actor=current_user)
-        except DomainError as error:
-            db.session.rollback()
-            if not show_error(form, error):
-                flash(str(error.message), "error")
-        else:
-            db.session.commit()
+        if done:
             flash(_("The settings were saved."), "success")
             return redirect(url_for("admin.settings"))
     return _page(form, SignatureForm(formdata=None), get_settings())
@@ -46,13 +40,9 @@ def settings():
 def signature_upload():
     form = SignatureForm()
     if form.validate_on_submit():
-        try:
+        with saving(form) as done:  # the image's refusals name the field "image"
             services.set_signature(form.image.data.read(), actor=current_user)
-        except DomainError as error:
-            db.session.rollback()
-            form.image.errors = [*form.image.errors, error.message]
-        else:
-            db.session.commit()
+        if done:
             flash(_("The signature image was saved."), "success")
             return redirect(url_for("admin.settings"))
     row = get_settings()
@@ -62,9 +52,10 @@ def signature_upload():
 @bp.post("/settings/signature/remove")
 def signature_remove():
     if ActionForm().validate_on_submit():
-        services.remove_signature(actor=current_user)
-        db.session.commit()
-        flash(_("The signature image was removed."), "success")
+        with saving() as done:
+            services.remove_signature(actor=current_user)
+        if done:
+            flash(_("The signature image was removed."), "success")
     return redirect(url_for("admin.settings"))
 
 

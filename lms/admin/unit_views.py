@@ -4,10 +4,10 @@ from flask import flash, redirect, render_template, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
 
-from lms.admin.blueprint import bp, show_error
+from lms.admin.blueprint import bp
 from lms.admin.forms import UnitForm, options
 from lms.core.forms import ActionForm
-from lms.errors import DomainError
+from lms.core.work import saving
 from lms.extensions import db
 from lms.units import services
 from lms.units.models import Unit
@@ -31,16 +31,11 @@ def unit_new():
     form = UnitForm()
     _parent_field(form, None)
     if form.validate_on_submit():
-        try:
+        with saving(form) as done:
             unit = services.create_unit(
                 form.code.data, form.name.data, form.parent_id.data, actor=current_user
             )
-        except DomainError as error:
-            db.session.rollback()
-            if not show_error(form, error):
-                flash(str(error.message), "error")
-        else:
-            db.session.commit()
+        if done:
             flash(_("The unit %(name)s was created.", name=unit.name), "success")
             return redirect(url_for("admin.units"))
     return render_template("admin/unit_form.html", form=form, unit=None)
@@ -52,16 +47,11 @@ def unit_edit(unit_id: int):
     form = UnitForm(obj=unit)
     _parent_field(form, unit)
     if form.validate_on_submit():
-        try:
+        with saving(form) as done:
             services.update_unit(
                 unit, form.code.data, form.name.data, form.parent_id.data, actor=current_user
             )
-        except DomainError as error:
-            db.session.rollback()
-            if not show_error(form, error):
-                flash(str(error.message), "error")
-        else:
-            db.session.commit()
+        if done:
             flash(_("The changes were saved."), "success")
             return redirect(url_for("admin.units"))
     return render_template("admin/unit_form.html", form=form, unit=unit, action_form=ActionForm())
@@ -70,13 +60,9 @@ def unit_edit(unit_id: int):
 def _set_active(unit_id: int, active: bool):
     unit = db.get_or_404(Unit, unit_id)
     if ActionForm().validate_on_submit():
-        try:
+        with saving() as done:
             services.set_unit_active(unit, active, actor=current_user)
-        except DomainError as error:
-            db.session.rollback()
-            flash(str(error.message), "error")
-        else:
-            db.session.commit()
+        if done:
             if active:
                 flash(_("The unit %(name)s is active again.", name=unit.name), "success")
             else:

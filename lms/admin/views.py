@@ -1,17 +1,17 @@
-"""User, unit and settings administration (admins). Users here; units and settings in their
-own modules, registered on the same blueprint."""
+"""User administration (admins): the list, create, edit, password reset, (de)activate. Units,
+the import and the settings are in their own modules on the same blueprint."""
 
 from flask import flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
 
 from lms.admin import services
-from lms.admin.blueprint import bp, show_error
+from lms.admin.blueprint import bp
 from lms.admin.forms import FilterForm, ResetPasswordForm, UserForm, options
 from lms.auth.freshness import fresh_required
 from lms.auth.models import ROLES, User
 from lms.core.forms import ActionForm, parse_id
-from lms.errors import DomainError
+from lms.core.work import saving
 from lms.extensions import db
 from lms.units.models import Unit
 from lms.units.services import unit_choices
@@ -69,14 +69,9 @@ def user_new():
     form = UserForm()
     _unit_field(form, None)
     if form.validate_on_submit():
-        try:
+        with saving(form, aliases=ALIASES) as done:
             user = services.create_user(_user_data(form, True), actor=current_user)
-        except DomainError as error:
-            db.session.rollback()
-            if not show_error(form, error, ALIASES):
-                flash(str(error.message), "error")
-        else:
-            db.session.commit()
+        if done:
             flash(_("The account %(name)s was created.", name=user.username), "success")
             return redirect(url_for("admin.user_edit", user_id=user.id))
     return render_template("admin/user_form.html", form=form, user=None)
@@ -90,14 +85,9 @@ def user_edit(user_id: int):
     del form.password  # an admin resets a password with its own form below
     _unit_field(form, user)
     if form.validate_on_submit():
-        try:
+        with saving(form, aliases=ALIASES) as done:
             services.update_user(user, _user_data(form, False), actor=current_user)
-        except DomainError as error:
-            db.session.rollback()
-            if not show_error(form, error, ALIASES):
-                flash(str(error.message), "error")
-        else:
-            db.session.commit()
+        if done:
             flash(_("The changes were saved."), "success")
             return redirect(url_for("admin.user_edit", user_id=user.id))
     return render_template(
@@ -119,13 +109,9 @@ def user_password(user_id: int):
             for message in errors:
                 flash(str(message), "error")
         return redirect(url_for("admin.user_edit", user_id=user.id))
-    try:
+    with saving() as done:  # no form: the page is left at once, the message is flashed
         services.reset_password(user, form.new_password.data, actor=current_user)
-    except DomainError as error:
-        db.session.rollback()
-        flash(str(error.message), "error")
-    else:
-        db.session.commit()
+    if done:
         flash(
             _("The new password is set; %(name)s is signed out everywhere.", name=user.username),
             "success",
@@ -136,13 +122,9 @@ def user_password(user_id: int):
 def _set_active(user_id: int, active: bool):
     user = db.get_or_404(User, user_id)
     if ActionForm().validate_on_submit():
-        try:
+        with saving() as done:
             services.set_user_active(user, active, actor=current_user)
-        except DomainError as error:
-            db.session.rollback()
-            flash(str(error.message), "error")
-        else:
-            db.session.commit()
+        if done:
             if active:
                 flash(_("%(name)s can sign in again.", name=user.username), "success")
             else:
@@ -158,7 +140,3 @@ def user_deactivate(user_id: int):
 @bp.post("/users/<int:user_id>/activate")
 def user_activate(user_id: int):
     return _set_active(user_id, True)
-
-
-# The other admin pages live in their own modules; importing them registers their routes.
-from lms.admin import import_views, settings_views, unit_views  # noqa: E402,F401

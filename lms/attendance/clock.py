@@ -1,14 +1,17 @@
-"""Time of sessions (local wall-clock) and the center settings that govern check-in and locking."""
+"""When a session starts, ends and locks (on the center's wall clock, lms.core.clock) and the
+center settings that govern check-in and locking. "Now" and "today" come from lms.core.clock
+(local_now is imported here only for the modules that still import it from this one)."""
 
 from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime, timedelta
-from zoneinfo import ZoneInfo
-
-from flask import current_app
 
 from lms.classes.models import ClassSession
+from lms.core.clock import (
+    local_now,  # noqa: F401  (re-exported for services.py, checkin.py, views_checkin.py)
+    local_zone,
+)
 from lms.core.settings import get_settings
 
 
@@ -27,20 +30,12 @@ def attendance_settings() -> AttendanceSettings:
     )
 
 
-def zone() -> ZoneInfo:
-    return ZoneInfo(current_app.config["TIMEZONE"])
-
-
-def local_now() -> datetime:
-    return datetime.now(zone())
-
-
 def starts(session: ClassSession) -> datetime:
-    return datetime.combine(session.on_date, session.starts_at, tzinfo=zone())
+    return datetime.combine(session.on_date, session.starts_at, tzinfo=local_zone())
 
 
 def ends(session: ClassSession) -> datetime:
-    return datetime.combine(session.on_date, session.ends_at, tzinfo=zone())
+    return datetime.combine(session.on_date, session.ends_at, tzinfo=local_zone())
 
 
 def locks_at(session: ClassSession, settings: AttendanceSettings) -> datetime:

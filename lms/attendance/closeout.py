@@ -10,12 +10,14 @@ from sqlalchemy import and_, bindparam, exists, func, or_, select, update
 from sqlalchemy.orm.util import identity_key
 from werkzeug.exceptions import NotFound
 
-from lms.attendance.clock import has_started, local_now
+from lms.attendance.clock import has_started
 from lms.attendance.grid import class_grid
 from lms.attendance.models import Attendance
 from lms.auth.models import User
 from lms.classes.models import Class, ClassSession
 from lms.core import audit
+from lms.core.actors import SystemActor, actor_id, require
+from lms.core.clock import local_now
 from lms.core.types import utcnow
 from lms.enrollment.models import Enrollment
 from lms.errors import DomainError
@@ -71,10 +73,14 @@ class CloseOutResult:
     not_completed: int
 
 
-def close_out(klass: Class, *, actor: User, now: datetime | None = None) -> CloseOutResult:
+def close_out(
+    klass: Class, *, actor: User | SystemActor, now: datetime | None = None
+) -> CloseOutResult:
     """Director action: refuse while sessions remain or marks are missing; else set outcomes."""
-    if not actor.is_director:
-        raise NotFound()
+    try:
+        require(actor, "director")
+    except DomainError:  # for anyone else the class's attendance does not exist, as elsewhere
+        raise NotFound() from None
     now = now or local_now()
     if klass.is_cancelled:
         raise DomainError(_l("A cancelled class cannot be closed out."))
@@ -112,7 +118,7 @@ def close_out(klass: Class, *, actor: User, now: datetime | None = None) -> Clos
         )
     completed = sum(1 for o in outcomes if o["_outcome"] == "completed")
     klass.closed_at = stamp
-    klass.closed_by_id = actor.id
+    klass.closed_by_id = actor_id(actor)
     audit.record(
         "close_out", klass, actor=actor, new_value="closed",
         details={"completed": completed, "not_completed": len(outcomes) - completed},

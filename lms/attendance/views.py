@@ -1,5 +1,6 @@
 """Attendance pages: the instructor's entry page, the roster, the class grid, close-out and
-the trainee's own attendance. Check-in and walk-in pages are in views_checkin.py."""
+the trainee's own attendance. Check-in and walk-in pages are in views_checkin.py; both modules
+register on lms.attendance.blueprint.bp."""
 
 from __future__ import annotations
 
@@ -14,37 +15,23 @@ from sqlalchemy import select
 from sqlalchemy.orm import selectinload
 
 from lms.attendance import exports, services
-from lms.attendance.blueprint import bp
-from lms.attendance.clock import attendance_settings, is_locked, local_now, locks_at
+from lms.attendance.access import (
+    class_for_marker,
+    session_for_marker,  # views_checkin.py still imports it from here, not from access.py
+)
+from lms.attendance.blueprint import bp, translated_labels
+from lms.attendance.clock import attendance_settings, is_locked, locks_at
 from lms.attendance.closeout import close_out, list_missing_marks
 from lms.attendance.forms import RosterForm, roster_marks
 from lms.attendance.grid import OUTSIDE, class_grid, my_attendance, my_classes
 from lms.attendance.models import STATUSES
 from lms.attendance.queries import list_roster, list_session_audit
 from lms.classes.models import Class, ClassSession, class_instructors
+from lms.core.clock import local_now, local_today
 from lms.core.forms import ActionForm
-from lms.core.labels import (
-    ATTENDANCE_METHOD_LABELS,
-    ATTENDANCE_STATUS_LABELS,
-    ATTENDANCE_STATUS_SHORT,
-    ATTENDANCE_STATUS_SYMBOLS,
-)
-from lms.errors import DomainError
+from lms.core.work import saving
 from lms.extensions import db
 
-
-def _user():
-    return current_user._get_current_object()
-
-
-def session_for_marker(session_id: int) -> ClassSession:
-    """The session, if the signed-in person may mark it; 404 otherwise."""
-    session = db.get_or_404(ClassSession, session_id)
-    services.require_marker(session.klass, _user())
-    return session
-
-
-OUTCOME_LABELS = {"completed": _l("Completed"), "not_completed": _l("Not completed")}
 EXCUSED_RULE_TEXT = {
     "absent": _l("an excused absence counts as an absence"),
     "present": _l("an excused absence counts as present"),
@@ -52,34 +39,14 @@ EXCUSED_RULE_TEXT = {
 }
 
 
-@bp.context_processor
-def _attendance_labels():
-    return {
-        "outcome_labels": OUTCOME_LABELS,
-        "status_labels": ATTENDANCE_STATUS_LABELS,
-        "status_short": ATTENDANCE_STATUS_SHORT,
-        "status_symbols": ATTENDANCE_STATUS_SYMBOLS,
-        "method_labels": ATTENDANCE_METHOD_LABELS,
-        "statuses": STATUSES,
-    }
-
-
-def _translated_labels() -> dict:
-    """The labels above translated once for this request, for the pages that show them in
-    every row: a lazy label is translated again at each use (~10 µs), thousands of times in a
-    roster of 300 or a grid of 300 × 10 (a third of the page's time at province size)."""
-    labels = _attendance_labels()
-    return {
-        name: {key: str(text) for key, text in value.items()}
-        for name, value in labels.items()
-        if isinstance(value, dict)
-    }
+def _user():
+    return current_user._get_current_object()
 
 
 @bp.get("/teaching")
 def teaching():
     user = _user()
-    today = local_now().date()
+    today = local_today()
     statement = (
         select(Class)
         .where(Class.cancelled_at.is_(None), Class.closed_at.is_(None))
@@ -114,22 +81,18 @@ def roster(session_id: int):
     typed: dict[int, tuple[str, str]] = {}
     if form.validate_on_submit():
         marks = roster_marks(request.form)
-        try:
+        with saving() as done:  # refusals flashed above the roster, as the reason's too
             result = services.mark_attendance(
                 session, marks, actor=_user(), method="roster", reason=form.reason.data
             )
-        except DomainError as error:
-            db.session.rollback()
-            flash(str(error.message), "error")
-            typed = marks
-        else:
-            db.session.commit()
+        if done:
             if result.changed:
                 flash(ngettext("Saved: %(num)d change.", "Saved: %(num)d changes.",
                                result.changed), "success")
             else:
                 flash(_("Nothing has changed: nothing to save."), "info")
             return redirect(url_for(".roster", session_id=session_id))
+        typed = marks
     return _render_roster(session, form, typed)
 
 
@@ -145,7 +108,7 @@ def _render_roster(session: ClassSession, form: RosterForm, typed: dict):
                    key=lambda u: u[1])
     return render_template(
         "attendance/roster.html",
-        **_translated_labels(),
+        **translated_labels(),
         # Filled in with each row's name by the template's `format`: `_()` with a variable
         # inside the row loop copies the template's whole context each time (Jinja passes it
         # the loop's variables), ~15% of this page's time at 300 rows.
@@ -166,12 +129,6 @@ def _render_roster(session: ClassSession, form: RosterForm, typed: dict):
     )
 
 
-def class_for_marker(class_id: int) -> Class:
-    klass = db.get_or_404(Class, class_id)
-    services.require_marker(klass, _user())
-    return klass
-
-
 @bp.get("/classes/<int:class_id>/attendance")
 def grid(class_id: int):
     klass = class_for_marker(class_id)
@@ -181,7 +138,7 @@ def grid(class_id: int):
     if _user().is_director and klass.closed_at is None:
         missing_total, missing = list_missing_marks(klass, now)
     return render_template(
-        "attendance/grid.html", grid=data, klass=klass, outside=OUTSIDE, **_translated_labels(),
+        "attendance/grid.html", grid=data, klass=klass, outside=OUTSIDE, **translated_labels(),
         excused_rule_text=EXCUSED_RULE_TEXT[klass.excused_rule],
         missing_total=missing_total, missing=missing, close_form=ActionForm(),
     )
@@ -206,13 +163,9 @@ def close_out_class(class_id: int):
     klass = db.get_or_404(Class, class_id)
     form = ActionForm()
     if form.validate_on_submit():
-        try:
+        with saving() as done:
             result = close_out(klass, actor=_user())
-        except DomainError as error:
-            db.session.rollback()
-            flash(str(error.message), "error")
-        else:
-            db.session.commit()
+        if done:
             flash(
                 _("The class is closed out: %(completed)d completed, %(not_completed)d not "
                   "completed.", completed=result.completed, not_completed=result.not_completed),
@@ -231,5 +184,3 @@ def my_class(class_id: int):
     data = my_attendance(_user(), class_id, local_now())
     return render_template("attendance/my_class.html", data=data, outside=OUTSIDE)
 
-
-from lms.attendance import views_checkin  # noqa: E402, F401  (registers its routes on bp)

@@ -13,11 +13,12 @@ from datetime import datetime
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import or_, select
 
-from lms.attendance.clock import attendance_settings, local_now
+from lms.attendance.clock import attendance_settings
 from lms.attendance.services import check_markable, require_marker, write_marks
 from lms.auth.models import User
 from lms.classes.models import Class, ClassSession
 from lms.core import audit
+from lms.core.clock import local_now
 from lms.core.text import fold, nfc
 from lms.enrollment.models import Enrollment
 from lms.enrollment.services import take_seats

@@ -7,6 +7,7 @@ from sqlalchemy import or_, select
 from werkzeug.security import check_password_hash, generate_password_hash
 
 from lms.auth.models import User
+from lms.core.actors import Actor
 from lms.core.text import nfc
 from lms.core.types import utcnow
 from lms.errors import DomainError
@@ -68,7 +69,7 @@ def set_password(user: User, password: str) -> None:
     db.session.flush()
 
 
-def change_password(user: User, current: str, new: str, *, actor: User) -> None:
+def change_password(user: User, current: str, new: str, *, actor: Actor) -> None:
     """A user changes their own password, proving the current one."""
     if actor.id != user.id:
         raise DomainError(_l("You can only change your own password."))

@@ -2,18 +2,17 @@
 
 from urllib.parse import urlsplit
 
-from flask import Blueprint, current_app, flash, redirect, render_template, request, url_for
+from flask import current_app, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user, login_user, logout_user
 
 from lms.auth import services
+from lms.auth.blueprint import bp
 from lms.auth.forms import ConfirmForm, LoginForm, PasswordForm
 from lms.auth.freshness import mark_signed_in
 from lms.core.forms import ActionForm
-from lms.errors import DomainError
-from lms.extensions import db, limiter
-
-bp = Blueprint("auth", __name__)
+from lms.core.work import saving
+from lms.extensions import limiter
 
 
 def _login_key() -> str:
@@ -61,8 +60,8 @@ def login():
 def logout():
     form = ActionForm()
     if form.validate_on_submit():
-        services.sign_out(current_user._get_current_object())
-        db.session.commit()
+        with saving():
+            services.sign_out(current_user._get_current_object())
         logout_user()
         flash(_("You have signed out."), "info")
     return redirect(url_for("auth.login"))
@@ -76,15 +75,11 @@ def change_password():
     form = PasswordForm()
     if form.validate_on_submit():
         user = current_user._get_current_object()
-        try:
+        with saving() as done:  # no form: the refusals are flashed above the form, as before
             services.change_password(
                 user, form.current_password.data, form.new_password.data, actor=user
             )
-        except DomainError as error:
-            db.session.rollback()
-            flash(str(error.message), "error")
-        else:
-            db.session.commit()
+        if done:
             login_user(user)  # the token rotated: this session carries the new one
             mark_signed_in()
             flash(_("Your password has been changed. Other devices are signed out."), "success")

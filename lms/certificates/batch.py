@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import io
 import zipfile
+from collections.abc import Callable
+from typing import TypeVar
 
 from flask import current_app
 from flask_babel import lazy_gettext as _l
@@ -23,6 +25,21 @@ from lms.extensions import db
 ISSUE_CHUNK = 25  # certificates per transaction: the counter lock is held briefly
 MERGE_CHUNK = 300  # pages per WeasyPrint document: 300 pages peak near 380 MB here
 ZIP_CHUNK = 25
+
+T = TypeVar("T")
+
+
+def commit_step(work: Callable[[], T]) -> T:
+    """Run one step of a batch job and commit it, again after a collision (lms.core.retry).
+
+    A request is one unit of work (lms.core.work); a job commits step by step instead, on
+    purpose: a class of certificates takes minutes, and each chunk's numbers are taken under
+    the year's counter lock, which must not be held for the whole class (a director issuing one
+    certificate meanwhile would wait); the status page shows progress as it is committed; and a
+    job that fails or whose process dies keeps what it finished (a restart skips it). Progress
+    itself is committed by JobContext.progress. work() must re-read what it needs: after a
+    rollback the session's objects are expired."""
+    return run_with_retries(work)
 
 
 def _class(ctx: JobContext) -> Class:
@@ -83,7 +100,7 @@ def issue_all(ctx: JobContext) -> None:
                 enrollments, actor=ctx.actor, base_url=base_url, skip_issued=True
             )
 
-        run_with_retries(work)
+        commit_step(work)
         done += len(chunk)
         ctx.progress(done)
 
@@ -98,6 +115,7 @@ def merged_pdf(ctx: JobContext) -> None:
         raise DomainError(_l("This class has no valid certificates yet."))
     ctx.set_total(len(ids))
     base_url = ctx.params.get("base_url")
+    name = f"{klass.code}-giay-chung-nhan.pdf"
     parts: list[bytes] = []
     for start in range(0, len(ids), MERGE_CHUNK):
         chunk = ids[start : start + MERGE_CHUNK]
@@ -105,7 +123,7 @@ def merged_pdf(ctx: JobContext) -> None:
         parts.append(render_certificates(certs, base_url=base_url))
         _forget(certs)
         ctx.progress(start + len(chunk))
-    path = ctx.result_file(f"{klass.code}-giay-chung-nhan.pdf")
+    path = ctx.result_file(name)
     if len(parts) == 1:
         path.write_bytes(parts[0])
     else:
@@ -116,7 +134,7 @@ def merged_pdf(ctx: JobContext) -> None:
             writer.append(io.BytesIO(part))
         with path.open("wb") as handle:
             writer.write(handle)
-    db.session.commit()
+    commit_step(lambda: ctx.result_file(name))  # the finished file, recorded on the job
 
 
 @job_kind("certificates.zip")
@@ -129,7 +147,8 @@ def zip_pdfs(ctx: JobContext) -> None:
         raise DomainError(_l("This class has no valid certificates yet."))
     ctx.set_total(len(ids))
     base_url = ctx.params.get("base_url")
-    path = ctx.result_file(f"{klass.code}-giay-chung-nhan.zip")
+    name = f"{klass.code}-giay-chung-nhan.zip"
+    path = ctx.result_file(name)
     # PDFs are already compressed: storing them is as small and much faster.
     with zipfile.ZipFile(path, "w", compression=zipfile.ZIP_STORED) as archive:
         for start in range(0, len(ids), ZIP_CHUNK):
@@ -139,4 +158,4 @@ def zip_pdfs(ctx: JobContext) -> None:
             ctx.progress(start + len(certs))  # commits the PDFs rendered for missing ones
             _forget(certs)
     current_app.logger.info("zip of %d certificates written", len(ids))
-    db.session.commit()
+    commit_step(lambda: ctx.result_file(name))  # the finished file, recorded on the job

@@ -18,7 +18,8 @@ from lms.certificates.models import Certificate
 from lms.certificates.render import center_info, render_certificate
 from lms.classes.models import Class
 from lms.core import audit
-from lms.core.formatting import to_local
+from lms.core.actors import SystemActor, actor_id, require
+from lms.core.clock import local_today
 from lms.core.text import nfc
 from lms.core.types import utcnow
 from lms.enrollment.models import Enrollment
@@ -32,13 +33,9 @@ def new_verification_code() -> str:
     return secrets.token_urlsafe(CODE_BYTES)
 
 
-def local_today() -> date:
-    return to_local(utcnow()).date()
+DIRECTOR_ONLY = _l("Only a director can issue or revoke certificates.")
 
-
-def _require_director(actor: User | None) -> None:
-    if actor is None or not actor.is_director:
-        raise DomainError(_l("Only a director can issue or revoke certificates."))
+Actor = User | SystemActor  # a batch job started from the command line acts as SYSTEM
 
 
 def result_text(enrollment: Enrollment) -> str:
@@ -86,7 +83,7 @@ def _valid_certificate_ids(enrollment_ids: Sequence[int]) -> set[int]:
 def issue_certificates(
     enrollments: Sequence[Enrollment],
     *,
-    actor: User,
+    actor: Actor,
     issued_on: date | None = None,
     base_url: str | None = None,
     render: bool = True,
@@ -94,7 +91,7 @@ def issue_certificates(
 ) -> list[Certificate]:
     """Issue certificates to completed enrolments: consecutive register numbers, frozen data,
     and (with render=True) the stored PDF. Refuses any enrolment that did not complete."""
-    _require_director(actor)
+    require(actor, "director", message=DIRECTOR_ONLY)
     for enrollment in enrollments:
         if enrollment.outcome != "completed":
             raise DomainError(
@@ -121,7 +118,7 @@ def issue_certificates(
             register_number=numbering.format_number(fmt, seq=seq, year=year),
             verification_code=new_verification_code(),
             issued_on=issued_on,
-            issued_by_id=actor.id,
+            issued_by_id=actor_id(actor),
             **_frozen(enrollment),
         )
         db.session.add(cert)
@@ -139,7 +136,7 @@ def issue_certificates(
 def issue_certificate(
     enrollment: Enrollment,
     *,
-    actor: User,
+    actor: Actor,
     issued_on: date | None = None,
     base_url: str | None = None,
 ) -> Certificate:
@@ -167,15 +164,15 @@ def pending_enrollments(klass: Class) -> list[Enrollment]:
     )
 
 
-def revoke_certificate(cert: Certificate, reason: str, *, actor: User) -> Certificate:
+def revoke_certificate(cert: Certificate, reason: str, *, actor: Actor) -> Certificate:
     """Revoke a valid certificate; the reason is kept and audited."""
-    _require_director(actor)
+    require(actor, "director", message=DIRECTOR_ONLY)
     reason = nfc(reason or "") or ""
     if not reason:
         raise DomainError(_l("Give the reason for revoking."), field="reason")
     if cert.revoked_at is not None:
         raise DomainError(_l("This certificate is already revoked."))
-    _revoke(cert, reason[:1000], actor)
+    _revoke(cert, reason[:1000], actor=actor)
     audit.record(
         "certificate.revoke", cert, actor=actor, old_value=cert.register_number, reason=reason
     )
@@ -183,23 +180,23 @@ def revoke_certificate(cert: Certificate, reason: str, *, actor: User) -> Certif
     return cert
 
 
-def _revoke(cert: Certificate, reason: str, actor: User) -> None:
+def _revoke(cert: Certificate, reason: str, *, actor: Actor) -> None:
     cert.revoked_at = utcnow()
-    cert.revoked_by_id = actor.id
+    cert.revoked_by_id = actor_id(actor)
     cert.revoke_reason = reason
 
 
 def reissue_certificate(
     cert: Certificate,
     *,
-    actor: User,
+    actor: Actor,
     reason: str = "",
     issued_on: date | None = None,
     base_url: str | None = None,
 ) -> Certificate:
     """After a correction (name, date of birth, class): a new certificate with a new number and
     the current data; the old one is revoked as replaced. Both are audited."""
-    _require_director(actor)
+    require(actor, "director", message=DIRECTOR_ONLY)
     if cert.revoked_at is not None:
         raise DomainError(_l("A revoked certificate cannot be reissued."))
     enrollment = db.session.get(Enrollment, cert.enrollment_id)
@@ -215,7 +212,7 @@ def reissue_certificate(
     number = numbering.format_number(center_info().register_format, seq=seq, year=year)
     reason = nfc(reason or "") or ""
     note = f"Cấp lại, thay bằng số {number}" + (f": {reason}" if reason else "")
-    _revoke(cert, note[:1000], actor)
+    _revoke(cert, note[:1000], actor=actor)
     db.session.flush()  # the old one is no longer valid before the new one exists (unique index)
     new = Certificate(
         year=year,
@@ -223,7 +220,7 @@ def reissue_certificate(
         register_number=number,
         verification_code=new_verification_code(),
         issued_on=issued_on,
-        issued_by_id=actor.id,
+        issued_by_id=actor_id(actor),
         replaces_id=cert.id,
         **_frozen(enrollment),
     )
@@ -252,17 +249,20 @@ def reissue_certificate(
     return new
 
 
-def certificate_for(cert_id: int, *, actor: User) -> Certificate:
+def certificate_for(cert_id: int, *, actor: Actor) -> Certificate:
     """A certificate the actor may download: a director any; a trainee their own valid ones.
     Anything else is 404, as if it did not exist."""
     cert = db.session.get(Certificate, cert_id)
     if cert is None:
         raise NotFound()
-    if actor.is_director:
-        return cert
-    owner = db.session.scalar(select(Enrollment.user_id).where(Enrollment.id == cert.enrollment_id))
-    if owner != actor.id or cert.revoked_at is not None:
-        raise NotFound()
+    try:
+        require(actor, "director")
+    except DomainError:  # anyone else: only their own valid certificate
+        owner = db.session.scalar(
+            select(Enrollment.user_id).where(Enrollment.id == cert.enrollment_id)
+        )
+        if owner != actor.id or cert.revoked_at is not None:
+            raise NotFound() from None
     return cert
 
 

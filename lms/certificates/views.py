@@ -6,7 +6,6 @@ from __future__ import annotations
 import io
 
 from flask import (
-    Blueprint,
     abort,
     current_app,
     flash,
@@ -25,6 +24,7 @@ from lms.certificates import (
     batch,  # noqa: F401  (registers the job kinds)
     services,
 )
+from lms.certificates.blueprint import bp
 from lms.certificates.forms import ReissueForm, RevokeForm, VerifyCodeForm, VerifyNumberForm
 from lms.certificates.models import Certificate
 from lms.certificates.render import file_name, render_certificate
@@ -33,12 +33,9 @@ from lms.core.forms import ActionForm
 from lms.core.jobs import check_job, restart_job, start_job
 from lms.core.labels import JOB_KIND_LABELS
 from lms.core.models import Job
-from lms.core.retry import run_with_retries
+from lms.core.work import attempt, saving
 from lms.enrollment.models import Enrollment
-from lms.errors import DomainError
 from lms.extensions import db, limiter
-
-bp = Blueprint("certificates", __name__)
 
 BATCHES = {
     "issue": "certificates.issue_all",
@@ -89,19 +86,16 @@ def issue_one(class_id: int, enrollment_id: int):
     if enrollment.class_id != class_id:
         abort(404)
     if ActionForm().validate_on_submit():
-        try:
-            cert = run_with_retries(
-                lambda: services.issue_certificate(
-                    db.session.get(Enrollment, enrollment_id),
-                    actor=_actor(),
-                    base_url=_base_url(),
-                )
+        done = attempt(  # certificate numbers: a collision is tried again
+            lambda: services.issue_certificate(
+                db.session.get(Enrollment, enrollment_id),
+                actor=_actor(),
+                base_url=_base_url(),
             )
-        except DomainError as error:
-            db.session.rollback()
-            flash(error.message, "error")
-        else:
-            flash(_("Certificate %(number)s issued.", number=cert.register_number), "success")
+        )
+        if done:
+            flash(_("Certificate %(number)s issued.", number=done.result.register_number),
+                  "success")
     return redirect(url_for("certificates.class_certificates", class_id=class_id))
 
 
@@ -111,7 +105,10 @@ def start_batch(class_id: int, what: str):
     if not ActionForm().validate_on_submit():
         return redirect(url_for("certificates.class_certificates", class_id=class_id))
     params = {"class_id": klass.id, "base_url": _base_url()}
-    job = start_job(BATCHES[what], params, actor=_actor())
+    with saving() as done:
+        job = start_job(BATCHES[what], params, actor=_actor())  # commits: the worker reads it
+    if not done:
+        return redirect(url_for("certificates.class_certificates", class_id=class_id))
     return redirect(url_for("certificates.job", job_id=job.id))
 
 
@@ -154,13 +151,9 @@ def revoke(cert_id: int):
     cert = db.get_or_404(Certificate, cert_id)
     form = RevokeForm(prefix="revoke")
     if form.validate_on_submit():
-        try:
+        with saving() as done:  # the page redirects: a refusal is flashed, not put on the form
             services.revoke_certificate(cert, form.reason.data, actor=_actor())
-            db.session.commit()
-        except DomainError as error:
-            db.session.rollback()
-            flash(error.message, "error")
-        else:
+        if done:
             flash(_("Certificate %(number)s revoked.", number=cert.register_number), "success")
     else:
         flash(_("Give the reason for revoking."), "error")
@@ -174,19 +167,17 @@ def reissue(cert_id: int):
     form = ReissueForm(prefix="reissue")
     if not form.validate_on_submit():
         return redirect(url_for("certificates.detail", cert_id=cert_id))
-    try:
-        new = run_with_retries(
-            lambda: services.reissue_certificate(
-                db.session.get(Certificate, cert_id),
-                actor=_actor(),
-                reason=form.reason.data or "",
-                base_url=_base_url(),
-            )
+    done = attempt(  # certificate numbers: a collision is tried again
+        lambda: services.reissue_certificate(
+            db.session.get(Certificate, cert_id),
+            actor=_actor(),
+            reason=form.reason.data or "",
+            base_url=_base_url(),
         )
-    except DomainError as error:
-        db.session.rollback()
-        flash(error.message, "error")
+    )
+    if not done:
         return redirect(url_for("certificates.detail", cert_id=cert_id))
+    new = done.result
     flash(_("Certificate reissued as %(number)s.", number=new.register_number), "success")
     return redirect(url_for("certificates.detail", cert_id=new.id))
 
@@ -228,11 +219,9 @@ def job_retry(job_id: str):
     job = _own_job(job_id)
     if not ActionForm().validate_on_submit():
         return redirect(url_for("certificates.job", job_id=job.id))
-    try:
-        new = restart_job(job, actor=_actor())
-    except DomainError as error:
-        db.session.rollback()
-        flash(error.message, "error")
+    with saving() as done:
+        new = restart_job(job, actor=_actor())  # commits the new job for its worker
+    if not done:
         return redirect(url_for("certificates.job", job_id=job.id))
     return redirect(url_for("certificates.job", job_id=new.id))
 

@@ -1,12 +1,13 @@
-"""Programs and classes: create, edit, retire, cancel; the derived class status; the catalog.
+"""Programs and classes: create, edit, retire, cancel; the lists and the catalog.
 
-Sessions live in lms/classes/sessions.py.
+Sessions live in lms/classes/sessions.py; the status of a class and its enrolment window in
+lms/classes/rules.py.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from datetime import date, datetime
+from datetime import date
 
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import Select, and_, extract, func, or_, select
@@ -15,25 +16,18 @@ from sqlalchemy.orm import selectinload
 from lms import notices
 from lms.auth.models import User
 from lms.classes.models import EXCUSED_RULES, PROGRAM_KINDS, Class, ClassSession, Program
+from lms.classes.rules import DIRECTORS_ONLY, class_status, is_class_instructor
+from lms.core.actors import Actor, require
 from lms.core.audit import record
-from lms.core.formatting import local_zone
+from lms.core.clock import local_today
 from lms.core.text import fold, nfc
 from lms.core.types import utcnow
+from lms.enrollment.models import Enrollment
+from lms.enrollment.services import fill_from_waitlist
 from lms.errors import DomainError
 from lms.extensions import db
 
 MAX_CAPACITY = 100_000  # far above any hall; a bigger number is a typing mistake
-CLASS_STATUSES = ("planned", "open", "running", "finished", "cancelled")
-
-
-def local_today() -> date:
-    """Today on the center's wall clock (sessions and enrolment windows are local dates)."""
-    return datetime.now(local_zone()).date()
-
-
-def require_director(actor: User | None) -> None:
-    if actor is not None and not actor.is_director:
-        raise DomainError(_l("Only directors manage programs and classes."))
 
 
 # --- programs -------------------------------------------------------------------------------
@@ -64,9 +58,9 @@ def _apply_program(program: Program, data: ProgramData) -> None:
     program.excused_rule = data.excused_rule
 
 
-def create_program(data: ProgramData, *, actor: User | None) -> Program:
+def create_program(data: ProgramData, *, actor: Actor) -> Program:
     """Create a program (chương trình) with its default completion rule."""
-    require_director(actor)
+    require(actor, "director", message=DIRECTORS_ONLY)
     program = Program()
     _apply_program(program, data)
     db.session.add(program)
@@ -75,18 +69,18 @@ def create_program(data: ProgramData, *, actor: User | None) -> Program:
     return program
 
 
-def update_program(program: Program, data: ProgramData, *, actor: User | None) -> Program:
+def update_program(program: Program, data: ProgramData, *, actor: Actor) -> Program:
     """Edit a program; classes keep the rule they were created with."""
-    require_director(actor)
+    require(actor, "director", message=DIRECTORS_ONLY)
     _apply_program(program, data)
     db.session.flush()
     record("program.update", program, actor=actor, new_value=program.code)
     return program
 
 
-def set_program_retired(program: Program, retired: bool, *, actor: User | None) -> None:
+def set_program_retired(program: Program, retired: bool, *, actor: Actor) -> None:
     """Retire a program (no new classes) or bring it back; its classes stay."""
-    require_director(actor)
+    require(actor, "director", message=DIRECTORS_ONLY)
     program.retired_at = utcnow() if retired else None
     db.session.flush()
     record("program.retire" if retired else "program.restore", program, actor=actor)
@@ -195,9 +189,9 @@ def _apply_class(klass: Class, data: ClassData) -> None:
     klass.instructors = instructors
 
 
-def create_class(data: ClassData, *, actor: User | None) -> Class:
+def create_class(data: ClassData, *, actor: Actor) -> Class:
     """Create a class (one run of a program)."""
-    require_director(actor)
+    require(actor, "director", message=DIRECTORS_ONLY)
     klass = Class(enrolled_count=0)
     _apply_class(klass, data)
     db.session.add(klass)
@@ -207,9 +201,9 @@ def create_class(data: ClassData, *, actor: User | None) -> Class:
     return klass
 
 
-def update_class(klass: Class, data: ClassData, *, actor: User | None) -> Class:
+def update_class(klass: Class, data: ClassData, *, actor: Actor) -> Class:
     """Edit a class; a raised capacity gives freed seats to the waitlist."""
-    require_director(actor)
+    require(actor, "director", message=DIRECTORS_ONLY)
     if klass.is_cancelled:
         raise DomainError(_l("This class is cancelled; it can no longer be changed."))
     old_capacity = klass.capacity
@@ -218,15 +212,13 @@ def update_class(klass: Class, data: ClassData, *, actor: User | None) -> Class:
     db.session.flush()
     record("class.update", klass, actor=actor, new_value=klass.code)
     if klass.capacity is None or (old_capacity is not None and klass.capacity > old_capacity):
-        from lms.enrollment.services import fill_from_waitlist
-
         fill_from_waitlist(klass)
     return klass
 
 
-def cancel_class(klass: Class, reason: str, *, actor: User) -> Class:
+def cancel_class(klass: Class, reason: str, *, actor: Actor) -> Class:
     """Cancel a class: it keeps its data, records who and why, and never counts in reports."""
-    require_director(actor)
+    require(actor, "director", message=DIRECTORS_ONLY)
     reason = nfc(reason) or ""
     if not reason:
         raise DomainError(_l("Give the reason for cancelling."), field="reason")
@@ -241,42 +233,7 @@ def cancel_class(klass: Class, reason: str, *, actor: User) -> Class:
     return klass
 
 
-# --- status ---------------------------------------------------------------------------------
-
-
-def enrolment_window(klass: Class) -> tuple[date | None, date]:
-    """First and last day of self-enrolment; without a closing day it closes on the first day."""
-    return klass.enrol_opens_on, klass.enrol_closes_on or klass.start_date
-
-
-def enrolment_is_open(klass: Class, today: date) -> bool:
-    opens, closes = enrolment_window(klass)
-    return (
-        not klass.is_cancelled
-        and klass.enrolment_mode == "open"
-        and (opens is None or opens <= today)
-        and today <= closes
-        and today <= klass.end_date
-    )
-
-
-def class_status(klass: Class, today: date, last_session: date | None = None) -> str:
-    """planned / open / running / finished / cancelled, from the dates, window and sessions.
-
-    last_session: the date of the last session that is not cancelled, when known; a class whose
-    last session is past is finished even if its end date is later.
-    """
-    if klass.is_cancelled:
-        return "cancelled"
-    if today > klass.end_date or (
-        last_session is not None and today > last_session and today >= klass.start_date
-    ):
-        return "finished"
-    if today >= klass.start_date:
-        return "running"
-    if enrolment_is_open(klass, today):
-        return "open"
-    return "planned"
+# --- status of many classes at once -----------------------------------------------------------
 
 
 def last_session_dates(class_ids: list[int]) -> dict[int, date]:
@@ -366,15 +323,9 @@ def list_catalog(**filters) -> list[Class]:
     return list(db.session.scalars(catalog_query(local_today(), **filters)))
 
 
-def is_class_instructor(klass: Class, user: User) -> bool:
-    return any(i.id == user.id for i in klass.instructors)
-
-
 def visible_class_for_trainee(class_id: int, user: User) -> Class | None:
     """A class page a person may open: an open-mode class, or one they are enrolled in or
     teach; directors see every class."""
-    from lms.enrollment.models import Enrollment
-
     klass = db.session.get(Class, class_id)
     if klass is None:
         return None

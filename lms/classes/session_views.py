@@ -5,12 +5,14 @@ from flask_babel import gettext as _
 from flask_login import current_user
 
 from lms.classes import services, sessions
+from lms.classes.blueprint import bp
 from lms.classes.forms import CancelForm, SeriesForm, SessionForm
 from lms.classes.models import Class, ClassSession
-from lms.classes.views import bp
+from lms.classes.rules import class_status
+from lms.core.clock import local_today
 from lms.core.forms import ActionForm
+from lms.core.work import saving
 from lms.enrollment.queries import roster_counts
-from lms.errors import DomainError
 from lms.extensions import db
 
 
@@ -22,7 +24,7 @@ def _load(class_id: int) -> Class:
 
 
 def _render_manage(klass: Class, **forms):
-    today = services.local_today()
+    today = local_today()
     last = max((s.on_date for s in klass.sessions if not s.is_cancelled), default=None)
     session_form = forms.get("session_form") or SessionForm(formdata=None)
     series_form = forms.get("series_form") or SeriesForm(formdata=None)
@@ -33,7 +35,7 @@ def _render_manage(klass: Class, **forms):
     return render_template(
         "classes/class_manage.html",
         klass=klass,
-        status=services.class_status(klass, today, last),
+        status=class_status(klass, today, last),
         counts=roster_counts(klass),
         conflicts=sessions.find_conflicts(klass),
         session_form=session_form,
@@ -77,13 +79,9 @@ def session_add(class_id: int):
     form = SessionForm()
     if form.validate_on_submit():
         data = _session_data(form)
-        try:
+        with saving() as done:
             sessions.add_session(klass, data, actor=current_user._get_current_object())
-        except DomainError as error:
-            db.session.rollback()
-            flash(str(error.message), "error")
-        else:
-            db.session.commit()
+        if done:
             flash(_("Session added."), "success")
             _warn_conflicts(_load(class_id))
             return redirect(url_for("classes.class_manage", class_id=class_id))
@@ -104,15 +102,11 @@ def session_series(class_id: int):
             topic=form.topic.data or "",
             room=form.room.data or "",
         )
-        try:
+        with saving() as done:
             created = sessions.generate_series(
                 klass, data, actor=current_user._get_current_object()
             )
-        except DomainError as error:
-            db.session.rollback()
-            flash(str(error.message), "error")
-        else:
-            db.session.commit()
+        if done:
             flash(_("%(n)d sessions added.", n=len(created)), "success")
             _warn_conflicts(_load(class_id))
             return redirect(url_for("classes.class_manage", class_id=class_id))
@@ -125,13 +119,9 @@ def session_edit(session_id: int):
     form = SessionForm(obj=session)
     if form.validate_on_submit():
         data = _session_data(form)
-        try:
+        with saving() as done:
             sessions.update_session(session, data, actor=current_user._get_current_object())
-        except DomainError as error:
-            db.session.rollback()
-            flash(str(error.message), "error")
-        else:
-            db.session.commit()
+        if done:
             flash(_("Session saved."), "success")
             _warn_conflicts(_load(session.class_id))
             return redirect(url_for("classes.class_manage", class_id=session.class_id))
@@ -148,15 +138,11 @@ def session_cancel(session_id: int):
     session = db.get_or_404(ClassSession, session_id)
     form = CancelForm()
     if form.validate_on_submit():
-        try:
+        with saving() as done:
             sessions.cancel_session(
                 session, form.reason.data, actor=current_user._get_current_object()
             )
-        except DomainError as error:
-            db.session.rollback()
-            flash(str(error.message), "error")
-        else:
-            db.session.commit()
+        if done:
             flash(_("Session cancelled."), "success")
     else:
         flash(_("Give the reason for cancelling."), "error")
@@ -168,13 +154,9 @@ def class_cancel(class_id: int):
     klass = _load(class_id)
     form = CancelForm()
     if form.validate_on_submit():
-        try:
+        with saving() as done:
             services.cancel_class(klass, form.reason.data, actor=current_user._get_current_object())
-        except DomainError as error:
-            db.session.rollback()
-            flash(str(error.message), "error")
-        else:
-            db.session.commit()
+        if done:
             flash(_("Class cancelled."), "success")
             return redirect(url_for("classes.class_manage", class_id=class_id))
     else:

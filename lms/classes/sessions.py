@@ -10,9 +10,9 @@ from sqlalchemy import select
 from sqlalchemy.orm import selectinload
 
 from lms import notices
-from lms.auth.models import User
 from lms.classes.models import Class, ClassSession
-from lms.classes.services import require_director
+from lms.classes.rules import DIRECTORS_ONLY
+from lms.core.actors import Actor, require
 from lms.core.audit import record
 from lms.core.text import fold, nfc
 from lms.core.types import utcnow
@@ -72,9 +72,9 @@ def _require_active(klass: Class) -> None:
         raise DomainError(_l("This class is cancelled; it can no longer be changed."))
 
 
-def add_session(klass: Class, data: SessionData, *, actor: User | None) -> ClassSession:
+def add_session(klass: Class, data: SessionData, *, actor: Actor) -> ClassSession:
     """Add one session to a class."""
-    require_director(actor)
+    require(actor, "director", message=DIRECTORS_ONLY)
     _require_active(klass)
     _check_times(klass, data.on_date, data.starts_at, data.ends_at)
     session = ClassSession(
@@ -104,9 +104,9 @@ def series_dates(data: SeriesData) -> list[date]:
     return days
 
 
-def generate_series(klass: Class, data: SeriesData, *, actor: User | None) -> list[ClassSession]:
+def generate_series(klass: Class, data: SeriesData, *, actor: Actor) -> list[ClassSession]:
     """Add a session on each chosen day between two dates, at the same times; all or nothing."""
-    require_director(actor)
+    require(actor, "director", message=DIRECTORS_ONLY)
     _require_active(klass)
     if data.last_date < data.first_date:
         raise DomainError(_l("The last date is before the first date."), field="last_date")
@@ -134,9 +134,9 @@ def generate_series(klass: Class, data: SeriesData, *, actor: User | None) -> li
     return sessions
 
 
-def update_session(session: ClassSession, data: SessionData, *, actor: User | None) -> None:
+def update_session(session: ClassSession, data: SessionData, *, actor: Actor) -> None:
     """Move or rename a session."""
-    require_director(actor)
+    require(actor, "director", message=DIRECTORS_ONLY)
     _require_active(session.klass)
     if session.is_cancelled:
         raise DomainError(_l("This session is cancelled; it can no longer be changed."))
@@ -155,9 +155,9 @@ def update_session(session: ClassSession, data: SessionData, *, actor: User | No
     )
 
 
-def cancel_session(session: ClassSession, reason: str, *, actor: User | None) -> None:
+def cancel_session(session: ClassSession, reason: str, *, actor: Actor) -> None:
     """Cancel one session with a reason: it leaves every attendance denominator."""
-    require_director(actor)
+    require(actor, "director", message=DIRECTORS_ONLY)
     reason = nfc(reason) or ""
     if not reason:
         raise DomainError(_l("Give the reason for cancelling."), field="reason")

@@ -5,37 +5,24 @@ The director's class page with its sessions is in lms/classes/session_views.py.
 
 from datetime import date
 
-from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
+from flask import abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
 from sqlalchemy import select
 from wtforms.fields.choices import SelectChoice
 
 from lms.auth.models import User
-from lms.classes import services
+from lms.classes import rules, services
+from lms.classes.blueprint import bp
 from lms.classes.forms import ClassForm, ProgramForm
 from lms.classes.models import Class, Program
+from lms.core.clock import local_today
 from lms.core.forms import ActionForm, parse_id
-from lms.core.labels import (
-    CLASS_STATUS_LABELS,
-    ENROLLMENT_STATUS_LABELS,
-    EXCUSED_RULE_LABELS,
-    PROGRAM_KIND_LABELS,
-)
-from lms.errors import DomainError
+from lms.core.labels import CLASS_STATUS_LABELS
+from lms.core.work import saving
+from lms.enrollment.queries import enrollment_of
+from lms.enrollment.services import withdrawal_refusal
 from lms.extensions import db
-
-bp = Blueprint("classes", __name__)
-
-
-@bp.context_processor
-def _labels():
-    return {
-        "class_status_names": CLASS_STATUS_LABELS,
-        "program_kind_names": PROGRAM_KIND_LABELS,
-        "excused_rule_names": EXCUSED_RULE_LABELS,
-        "enrollment_status_names": ENROLLMENT_STATUS_LABELS,
-    }
 
 
 def _actor() -> User:
@@ -70,13 +57,9 @@ def _program_data(form: ProgramForm) -> services.ProgramData:
 def program_new():
     form = ProgramForm()
     if form.validate_on_submit():
-        try:
+        with saving() as done:
             services.create_program(_program_data(form), actor=_actor())
-        except DomainError as error:
-            db.session.rollback()
-            flash(str(error.message), "error")
-        else:
-            db.session.commit()
+        if done:
             flash(_("Program saved."), "success")
             return redirect(url_for("classes.programs"))
     return render_template("classes/program_form.html", form=form, program=None)
@@ -87,13 +70,9 @@ def program_edit(program_id: int):
     program = db.get_or_404(Program, program_id)
     form = ProgramForm(obj=program)
     if form.validate_on_submit():
-        try:
+        with saving() as done:
             services.update_program(program, _program_data(form), actor=_actor())
-        except DomainError as error:
-            db.session.rollback()
-            flash(str(error.message), "error")
-        else:
-            db.session.commit()
+        if done:
             flash(_("Program saved."), "success")
             return redirect(url_for("classes.programs"))
     return render_template("classes/program_form.html", form=form, program=program)
@@ -104,9 +83,10 @@ def program_retire(program_id: int):
     program = db.get_or_404(Program, program_id)
     if ActionForm().validate_on_submit():
         retire = program.retired_at is None
-        services.set_program_retired(program, retire, actor=_actor())
-        db.session.commit()
-        flash(_("Program retired.") if retire else _("Program restored."), "success")
+        with saving() as done:
+            services.set_program_retired(program, retire, actor=_actor())
+        if done:
+            flash(_("Program retired.") if retire else _("Program restored."), "success")
     return redirect(url_for("classes.programs"))
 
 
@@ -116,7 +96,7 @@ def program_retire(program_id: int):
 @bp.get("/classes")
 def class_list():
     year = _int_arg("year")
-    this_year = services.local_today().year
+    this_year = local_today().year
     # By default this year's classes and those planned after: a province center holds some
     # 500 classes a year, and every year since it began on one page was ~1 MB of HTML (1/2 s).
     every_year = request.args.get("year") == "all"
@@ -182,13 +162,9 @@ def class_new():
             form.min_attendance_pct.data = program.min_attendance_pct
             form.excused_rule.data = program.excused_rule
     if form.validate_on_submit():
-        try:
+        with saving() as done:
             klass = services.create_class(_class_data(form), actor=_actor())
-        except DomainError as error:
-            db.session.rollback()
-            flash(str(error.message), "error")
-        else:
-            db.session.commit()
+        if done:
             flash(_("Class saved. Now add its sessions."), "success")
             return redirect(url_for("classes.class_manage", class_id=klass.id))
     return render_template("classes/class_form.html", form=form, klass=None)
@@ -199,13 +175,9 @@ def class_edit(class_id: int):
     klass = db.get_or_404(Class, class_id)
     form = _class_form(klass)
     if form.validate_on_submit():
-        try:
+        with saving() as done:
             services.update_class(klass, _class_data(form), actor=_actor())
-        except DomainError as error:
-            db.session.rollback()
-            flash(str(error.message), "error")
-        else:
-            db.session.commit()
+        if done:
             flash(_("Class saved."), "success")
             return redirect(url_for("classes.class_manage", class_id=klass.id))
     return render_template("classes/class_form.html", form=form, klass=klass)
@@ -227,35 +199,29 @@ def catalog():
         program_id=program_id,
         month=month,
         q=q,
-        today=services.local_today(),
+        today=local_today(),
     )
 
 
 @bp.get("/classes/<int:class_id>")
 def class_page(class_id: int):
-    from lms.enrollment.queries import enrollment_of
-    from lms.enrollment.services import withdrawal_refusal
-
     user = _actor()
     klass = services.visible_class_for_trainee(class_id, user)
     if klass is None:
         abort(404)
     mine = enrollment_of(klass, user)
-    today = services.local_today()
+    today = local_today()
     sessions = [s for s in klass.sessions]
     last = max((s.on_date for s in sessions if not s.is_cancelled), default=None)
     return render_template(
         "classes/class_page.html",
         klass=klass,
         sessions=sessions,
-        status=services.class_status(klass, today, last),
-        enrolment_open=services.enrolment_is_open(klass, today),
-        window=services.enrolment_window(klass),
+        status=rules.class_status(klass, today, last),
+        enrolment_open=rules.enrolment_is_open(klass, today),
+        window=rules.enrolment_window(klass),
         mine=mine,
-        can_withdraw=mine is not None and withdrawal_refusal(mine, user) is None,
+        can_withdraw=mine is not None and withdrawal_refusal(mine, actor=user) is None,
         seats_left=None if klass.capacity is None else klass.capacity - klass.enrolled_count,
         action_form=ActionForm(),
     )
-
-
-from lms.classes import session_views  # noqa: E402, F401  (routes on the same blueprint)

@@ -3,13 +3,13 @@
 Every service takes the acting user as `actor=` and checks it with `require()`. There is no
 "no actor" that skips the check: a service called without one fails at once (TypeError for a
 missing keyword, ActorMissing for None). The command line and jobs pass `SYSTEM`, which may do
-what any role may; the audit log records it as no user, with its name in `method`.
+what any role may; the audit log records it as no user (`actor_id` None).
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, TypeAlias
 
 from flask_babel import lazy_gettext as _l
 
@@ -41,6 +41,8 @@ class SystemActor:
 
 
 SYSTEM = SystemActor()
+# What a service's `actor=` holds (a string: User is only imported for the type checker).
+Actor: TypeAlias = "User | SystemActor"
 
 DEFAULT_REFUSAL = _l("You do not have permission to do this.")
 

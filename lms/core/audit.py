@@ -1,5 +1,6 @@
 """Writing to the append-only audit log."""
 
+from lms.core.actors import Actor, actor_id
 from lms.core.models import AuditLog
 from lms.extensions import db
 
@@ -8,7 +9,7 @@ def record(
     action: str,
     obj,
     *,
-    actor,
+    actor: Actor,
     old_value: str | None = None,
     new_value: str | None = None,
     method: str | None = None,
@@ -16,9 +17,10 @@ def record(
     session_id: int | None = None,
     details: dict | None = None,
 ) -> AuditLog:
-    """Add one entry: who did what to which object, from which value to which."""
+    """Add one entry: who did what to which object, from which value to which (SYSTEM is
+    stored as no user)."""
     entry = AuditLog(
-        actor_id=actor.id if actor is not None else None,
+        actor_id=actor_id(actor),
         action=action,
         object_type=type(obj).__tablename__ if obj is not None else "",
         object_id=getattr(obj, "id", None),

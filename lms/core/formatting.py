@@ -2,20 +2,12 @@
 
 from datetime import date, datetime
 from functools import cache
-from zoneinfo import ZoneInfo
 
 from babel import Locale
 from babel.numbers import format_decimal
-from flask import current_app
 from flask_babel import get_locale
 
-
-def local_zone() -> ZoneInfo:
-    return ZoneInfo(current_app.config["TIMEZONE"])
-
-
-def to_local(moment: datetime) -> datetime:
-    return moment.astimezone(local_zone())
+from lms.core.clock import to_local
 
 
 def fmt_date(value: date | datetime | None) -> str:

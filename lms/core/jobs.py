@@ -35,6 +35,7 @@ from flask import Flask, current_app
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import delete, or_, select, update
 
+from lms.core.actors import SYSTEM, Actor, actor_id
 from lms.core.models import Job
 from lms.core.types import utcnow
 from lms.errors import DomainError
@@ -64,8 +65,11 @@ class JobContext:
 
     @property
     def actor(self):
+        """Who started the job; SYSTEM for a job started by the command line or a schedule."""
         from lms.auth.models import User
 
+        if self.job.created_by_id is None:
+            return SYSTEM
         return db.session.get(User, self.job.created_by_id)
 
     def set_total(self, total: int) -> None:
@@ -87,7 +91,7 @@ class JobContext:
         return folder / "result"
 
 
-def start_job(kind: str, params: dict, *, actor) -> Job:
+def start_job(kind: str, params: dict, *, actor: Actor) -> Job:
     """Create a job and start it. Commits: the worker must see the Job row."""
     if kind not in _KINDS:
         raise ValueError(f"unknown job kind {kind!r}")
@@ -97,7 +101,7 @@ def start_job(kind: str, params: dict, *, actor) -> Job:
         kind=kind,
         params=params,
         status="queued",
-        created_by_id=actor.id if actor is not None else None,
+        created_by_id=actor_id(actor),
     )
     db.session.add(job)
     db.session.commit()
@@ -240,7 +244,7 @@ def check_job(job: Job) -> Job:
     return job
 
 
-def restart_job(job: Job, *, actor) -> Job:
+def restart_job(job: Job, *, actor: Actor) -> Job:
     """Start a failed job again with the same parameters (the batch kinds are resumable:
     issuing skips what is issued). Commits."""
     if job.status != "failed":

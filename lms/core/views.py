@@ -1,11 +1,10 @@
 """The home page: a sign-in prompt, or the signed-in person's starting points."""
 
-from flask import Blueprint, redirect, render_template, request, session, url_for
+from flask import redirect, render_template, request, session, url_for
 from flask_login import current_user
 
+from lms.core.blueprint import bp
 from lms.core.forms import LanguageForm
-
-bp = Blueprint("core", __name__)
 
 
 @bp.get("/")

@@ -5,21 +5,28 @@ Times go out in UTC ("Z"): every calendar app understands them without a VTIMEZO
 
 from __future__ import annotations
 
+import re
 from datetime import UTC, datetime
 from zoneinfo import ZoneInfo
 
 from lms.classes.models import ClassSession
 
+# Line breaks under any convention a reader might split on: CRLF, a lone CR or LF, and the
+# other breaks of Unicode (VT, FF, FS/GS/RS, NEL, LINE/PARAGRAPH SEPARATOR; Python's
+# str.splitlines() splits on all of them). Each becomes one escaped newline, so a title cannot
+# end its content line and start one of its own ("\rEND:VEVENT\rBEGIN:VEVENT...").
+_LINE_BREAK = re.compile("\r\n|[\r\n\x0b\x0c\x1c-\x1e\x85\u2028\u2029]")
+# Every other control character (C0 but tab, DEL, C1) is removed: RFC 5545 forbids them in
+# TEXT, and a parser that stops at one (NUL) or drops the line would lose the event.
+_CONTROL = re.compile("[\x00-\x08\x0e-\x1b\x1f\x7f-\x84\x86-\x9f]")
+
 
 def escape(text: str) -> str:
-    """TEXT value escaping: backslash, semicolon, comma, newline."""
-    return (
-        text.replace("\\", "\\\\")
-        .replace(";", "\\;")
-        .replace(",", "\\,")
-        .replace("\r\n", "\\n")
-        .replace("\n", "\\n")
-    )
+    """TEXT value escaping (RFC 5545 3.3.11): backslash, semicolon, comma; any line break
+    becomes \\n; other control characters are dropped."""
+    text = _CONTROL.sub("", text)
+    text = text.replace("\\", "\\\\").replace(";", "\\;").replace(",", "\\,")
+    return _LINE_BREAK.sub("\\\\n", text)
 
 
 def fold_line(line: str) -> str:
@@ -61,7 +68,7 @@ def calendar_text(
         location = ", ".join(part for part in (session.room, klass.place) if part)
         lines += [
             "BEGIN:VEVENT",
-            f"UID:session-{session.id}@{host}",
+            f"UID:session-{session.id}@{escape(host)}",
             f"DTSTAMP:{_utc(now)}",
             f"DTSTART:{_utc(start)}",
             f"DTEND:{_utc(end)}",

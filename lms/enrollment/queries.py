@@ -13,7 +13,8 @@ from sqlalchemy.orm import contains_eager, selectinload
 
 from lms.auth.models import User
 from lms.classes.models import Class, ClassSession, class_instructors
-from lms.classes.services import is_class_instructor, local_today
+from lms.classes.rules import is_class_instructor
+from lms.core.clock import local_today
 from lms.enrollment.models import Enrollment
 from lms.extensions import db
 from lms.units.models import Unit

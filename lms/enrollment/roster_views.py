@@ -14,7 +14,7 @@ from lms.core.forms import ActionForm
 from lms.core.labels import ENROLLMENT_STATUS_LABELS
 from lms.core.settings import get_settings
 from lms.enrollment import queries
-from lms.enrollment.views import bp
+from lms.enrollment.blueprint import bp
 from lms.extensions import db
 
 

@@ -19,8 +19,10 @@ from sqlalchemy import select, update
 from lms import notices
 from lms.auth.models import User
 from lms.classes.models import Class
-from lms.classes.services import enrolment_is_open, local_today, require_director
+from lms.classes.rules import DIRECTORS_ONLY, enrolment_is_open
+from lms.core.actors import SYSTEM, Actor, require
 from lms.core.audit import record
+from lms.core.clock import local_today
 from lms.core.tabular import RowError, TableError, read_table
 from lms.core.text import nfc
 from lms.core.types import new_token, utcnow
@@ -82,7 +84,7 @@ def _give_seat(enrollment: Enrollment, user: User, today: date) -> None:
 # --- self-enrolment and withdrawal ----------------------------------------------------------
 
 
-def enrol_self(klass: Class, *, actor: User) -> Enrollment:
+def enrol_self(klass: Class, *, actor: Actor) -> Enrollment:
     """A trainee enrols in an open class: a seat if one is free, else the end of the waitlist."""
     today = local_today()
     if not actor.is_trainee or actor.unit_id is None:
@@ -117,7 +119,7 @@ def enrol_self(klass: Class, *, actor: User) -> Enrollment:
     return enrollment
 
 
-def withdrawal_refusal(enrollment: Enrollment, actor: User):
+def withdrawal_refusal(enrollment: Enrollment, *, actor: Actor):
     """Why this person may not withdraw this enrolment now, or None if they may."""
     own = enrollment.user_id == actor.id
     if not own and not actor.is_director:
@@ -132,11 +134,11 @@ def withdrawal_refusal(enrollment: Enrollment, actor: User):
     return None
 
 
-def withdraw(enrollment: Enrollment, *, actor: User) -> Enrollment | None:
+def withdraw(enrollment: Enrollment, *, actor: Actor) -> Enrollment | None:
     """Leave a class (a trainee, before it starts; a director, any time). The freed seat goes
     to the first on the waitlist in the same transaction; returns that promoted enrolment."""
     klass = enrollment.klass
-    refusal = withdrawal_refusal(enrollment, actor)
+    refusal = withdrawal_refusal(enrollment, actor=actor)
     if refusal is not None:
         raise DomainError(refusal)
     was_enrolled = enrollment.status == "enrolled"
@@ -172,7 +174,7 @@ def fill_from_waitlist(klass: Class) -> list[Enrollment]:
         first.promoted_at = utcnow()
         first.promotion_seen = False  # the dashboard tells them once
         db.session.flush()
-        record("enrollment.promoted", first, actor=None, method="waitlist")
+        record("enrollment.promoted", first, actor=SYSTEM, method="waitlist")
         promoted.append(first)
         notices.promoted(first)
 
@@ -186,8 +188,8 @@ class AssignResult:
     already: list[User] = field(default_factory=list)  # on the list before: reported, kept
 
 
-def _check_class_for_assignment(klass: Class, actor: User | None) -> None:
-    require_director(actor)
+def _check_class_for_assignment(klass: Class, *, actor: Actor) -> None:
+    require(actor, "director", message=DIRECTORS_ONLY)
     if klass.is_cancelled:
         raise DomainError(_l("This class is cancelled; it can no longer be changed."))
     if klass.closed_at is not None:
@@ -195,14 +197,14 @@ def _check_class_for_assignment(klass: Class, actor: User | None) -> None:
 
 
 def assign_trainees(
-    klass: Class, users: list[User], *, actor: User | None, source: str = "assigned"
+    klass: Class, users: list[User], *, actor: Actor, source: str = "assigned"
 ) -> AssignResult:
     """Enrol these trainees (all or nothing). People already enrolled are reported, not added.
 
     A director's list may be entered after the class began (a conference roster typed in the
     next day), so an assigned trainee counts from the first day of the class, or today if later.
     """
-    _check_class_for_assignment(klass, actor)
+    _check_class_for_assignment(klass, actor=actor)
     wrong = [u.full_name for u in users if not u.is_trainee or not u.active or u.unit_id is None]
     if wrong:
         raise DomainError(
@@ -261,7 +263,7 @@ def assign_trainees(
 
 
 def assign_unit(
-    klass: Class, unit: Unit, *, include_subunits: bool = True, actor: User | None
+    klass: Class, unit: Unit, *, include_subunits: bool = True, actor: Actor
 ) -> AssignResult:
     """Enrol every active trainee of a unit (and of the units below it)."""
     ids = subtree_ids(unit.id) if include_subunits else [unit.id]
@@ -273,10 +275,10 @@ def assign_unit(
     return assign_trainees(klass, users, actor=actor)
 
 
-def import_roster(klass: Class, data: bytes, *, actor: User | None) -> AssignResult:
+def import_roster(klass: Class, data: bytes, *, actor: Actor) -> AssignResult:
     """Enrol the people of a CSV/XLSX roster (a username or member_id column). Every row is
     checked first; any error and nothing is saved (TableError lists them by row)."""
-    _check_class_for_assignment(klass, actor)
+    _check_class_for_assignment(klass, actor=actor)
     table = read_table(data, required=(), optional=ROSTER_COLUMNS + ROSTER_EXTRA)
     if not set(ROSTER_COLUMNS) & set(table.columns):
         raise TableError(
@@ -333,7 +335,7 @@ def _users_by(column, values: set[str]) -> dict[str, User]:
     return found
 
 
-def rotate_calendar_token(user: User, *, actor: User) -> str:
+def rotate_calendar_token(user: User, *, actor: Actor) -> str:
     """A new secret calendar address; the old one stops working."""
     if actor.id != user.id:
         raise DomainError(_l("You cannot change this calendar."))
@@ -343,7 +345,7 @@ def rotate_calendar_token(user: User, *, actor: User) -> str:
     return user.calendar_token
 
 
-def dismiss_promotions(*, actor: User) -> int:
+def dismiss_promotions(*, actor: Actor) -> int:
     """The actor has read the news of their waitlist promotions: stop showing it. Only the
     actor's own enrolments (the identity is the signed-in person's, never the request's)."""
     rows = list(

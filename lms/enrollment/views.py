@@ -8,7 +8,6 @@ from __future__ import annotations
 from datetime import timedelta
 
 from flask import (
-    Blueprint,
     Response,
     abort,
     current_app,
@@ -26,30 +25,19 @@ from wtforms.fields.choices import SelectChoice
 
 from lms.auth.models import User
 from lms.classes.models import Class
-from lms.classes.services import local_today
-from lms.core.formatting import local_zone
+from lms.core.clock import local_today, local_zone
 from lms.core.forms import ActionForm
-from lms.core.labels import CLASS_STATUS_LABELS, ENROLLMENT_STATUS_LABELS
-from lms.core.retry import run_with_retries
 from lms.core.tabular import TableError
 from lms.core.text import fold
 from lms.core.types import utcnow
+from lms.core.work import attempt, saving
 from lms.enrollment import ical, queries, services
+from lms.enrollment.blueprint import bp
 from lms.enrollment.forms import PickForm, RosterImportForm, UnitForm
 from lms.enrollment.models import Enrollment
 from lms.errors import DomainError
 from lms.extensions import db
 from lms.units.models import Unit
-
-bp = Blueprint("enrollment", __name__)
-
-
-@bp.context_processor
-def _labels():
-    return {
-        "enrollment_status_names": ENROLLMENT_STATUS_LABELS,
-        "class_status_names": CLASS_STATUS_LABELS,
-    }
 
 
 def _actor() -> User:
@@ -65,17 +53,13 @@ def enrol(class_id: int):
     if klass.enrolment_mode != "open" or not ActionForm().validate_on_submit():
         abort(404 if klass.enrolment_mode != "open" else 400)
     try:
-        enrollment = run_with_retries(lambda: services.enrol_self(klass, actor=_actor()))
-    except DomainError as error:
-        db.session.rollback()
-        flash(str(error.message), "error")
-    except IntegrityError:  # the same person twice at once (double click)
-        db.session.rollback()
+        done = attempt(lambda: services.enrol_self(klass, actor=_actor()))
+    except IntegrityError:  # the same person twice at once (double click); rolled back
         flash(_("You are already on the list of this class."), "info")
     else:
-        if enrollment.status == "enrolled":
+        if done and done.result.status == "enrolled":
             flash(_("You are enrolled."), "success")
-        else:
+        elif done:
             flash(_("The class is full: you are on the waitlist."), "warning")
     return redirect(url_for("classes.class_page", class_id=class_id))
 
@@ -89,12 +73,7 @@ def withdraw(class_id: int):
     )
     if enrollment is None or not ActionForm().validate_on_submit():
         abort(404)
-    try:
-        run_with_retries(lambda: services.withdraw(enrollment, actor=_actor()))
-    except DomainError as error:
-        db.session.rollback()
-        flash(str(error.message), "error")
-    else:
+    if attempt(lambda: services.withdraw(enrollment, actor=_actor())):
         flash(_("You have withdrawn from the class."), "success")
     return redirect(url_for("classes.class_page", class_id=class_id))
 
@@ -102,14 +81,9 @@ def withdraw(class_id: int):
 @bp.post("/enrollments/<int:enrollment_id>/withdraw")
 def director_withdraw(enrollment_id: int):
     enrollment = db.get_or_404(Enrollment, enrollment_id)
-    if ActionForm().validate_on_submit():
-        try:
-            run_with_retries(lambda: services.withdraw(enrollment, actor=_actor()))
-        except DomainError as error:
-            db.session.rollback()
-            flash(str(error.message), "error")
-        else:
-            flash(_("%(name)s is withdrawn.", name=enrollment.user.full_name), "success")
+    withdrawing = ActionForm().validate_on_submit()
+    if withdrawing and attempt(lambda: services.withdraw(enrollment, actor=_actor())):
+        flash(_("%(name)s is withdrawn.", name=enrollment.user.full_name), "success")
     return redirect(url_for("enrollment.roster", class_id=enrollment.class_id))
 
 
@@ -136,6 +110,24 @@ def _report(result: services.AssignResult) -> None:
         )
 
 
+def _assign(klass: Class, kind: str | None, pick_form, unit_form, import_form):
+    """Enrol the people the submitted form names (one of three ways to name them)."""
+    actor = _actor()
+    if kind == "pick" and pick_form.validate_on_submit():
+        users = list(db.session.scalars(select(User).where(User.id.in_(pick_form.user_ids.data))))
+        if not users:
+            raise DomainError(_("Tick at least one trainee."))
+        return services.assign_trainees(klass, users, actor=actor)
+    if kind == "unit" and unit_form.validate_on_submit():
+        unit = db.get_or_404(Unit, unit_form.unit_id.data)
+        return services.assign_unit(
+            klass, unit, include_subunits=unit_form.include_subunits.data, actor=actor
+        )
+    if kind == "import" and import_form.validate_on_submit():
+        return services.import_roster(klass, import_form.file.data.read(), actor=actor)
+    raise DomainError(_("Check the form and try again."))
+
+
 @bp.route("/classes/<int:class_id>/assign", methods=["GET", "POST"])
 def assign(class_id: int):
     klass = db.get_or_404(Class, class_id)
@@ -144,36 +136,18 @@ def assign(class_id: int):
     unit_form.unit_id.choices = _unit_choices()
     row_errors = []
     if request.method == "POST":
-        kind = request.form.get("kind")
-        actor = _actor()
         try:
-            if kind == "pick" and pick_form.validate_on_submit():
-                users = list(
-                    db.session.scalars(select(User).where(User.id.in_(pick_form.user_ids.data)))
+            with saving() as done:
+                result = _assign(
+                    klass, request.form.get("kind"), pick_form, unit_form, import_form
                 )
-                if not users:
-                    raise DomainError(_("Tick at least one trainee."))
-                result = services.assign_trainees(klass, users, actor=actor)
-            elif kind == "unit" and unit_form.validate_on_submit():
-                unit = db.get_or_404(Unit, unit_form.unit_id.data)
-                result = services.assign_unit(
-                    klass, unit, include_subunits=unit_form.include_subunits.data, actor=actor
-                )
-            elif kind == "import" and import_form.validate_on_submit():
-                result = services.import_roster(klass, import_form.file.data.read(), actor=actor)
-            else:
-                raise DomainError(_("Check the form and try again."))
-        except DomainError as error:
-            db.session.rollback()
-            flash(str(error.message), "error")
-        except TableError as error:
-            db.session.rollback()
+        except TableError as error:  # saving() has rolled back
             row_errors = error.errors
             flash(str(error.message) if error.message else _("Nothing was saved."), "error")
         else:
-            db.session.commit()
-            _report(result)
-            return redirect(url_for("enrollment.assign", class_id=class_id))
+            if done:
+                _report(result)
+                return redirect(url_for("enrollment.assign", class_id=class_id))
     candidates = []
     if q:
         candidates = list(
@@ -221,17 +195,18 @@ def my_classes():
 @bp.post("/my/classes/promotions/dismiss")
 def dismiss_promotions():
     if ActionForm().validate_on_submit():
-        services.dismiss_promotions(actor=_actor())
-        db.session.commit()
+        with saving():
+            services.dismiss_promotions(actor=_actor())
     return redirect(url_for("enrollment.my_classes"))
 
 
 @bp.post("/my/calendar/rotate")
 def rotate_calendar():
     if ActionForm().validate_on_submit():
-        services.rotate_calendar_token(_actor(), actor=_actor())
-        db.session.commit()
-        flash(_("Your calendar has a new address; the old one no longer works."), "success")
+        with saving() as done:
+            services.rotate_calendar_token(_actor(), actor=_actor())
+        if done:
+            flash(_("Your calendar has a new address; the old one no longer works."), "success")
     return redirect(url_for("enrollment.my_classes"))
 
 
@@ -253,6 +228,3 @@ def calendar_feed(token: str):
     response.headers["Cache-Control"] = "private, max-age=300"
     current_app.logger.debug("calendar feed for user %s", user.id)
     return response
-
-
-from lms.enrollment import roster_views  # noqa: E402, F401  (routes on the same blueprint)

@@ -6,6 +6,7 @@ from datetime import date
 
 from flask_babel import gettext as _
 
+from lms.core.clock import local_today
 from lms.core.exports import Sheet, csv_bytes, xlsx_bytes
 from lms.core.formatting import long_date
 from lms.core.models import CenterSettings
@@ -156,7 +157,7 @@ def report_pdf(
     from lms.core.pdf import render_pdf
 
     settings = db.session.get(CenterSettings, 1)
-    today = today or date.today()
+    today = today or local_today()  # the date line under the signature: the center's day
     figures = report_charts(report, previous)
     return render_pdf(
         "reports/pdf.html",

@@ -10,6 +10,7 @@ from sqlalchemy.orm import selectinload
 
 from lms.auth.models import User
 from lms.classes.models import Program
+from lms.core.actors import SystemActor, actor_id, require
 from lms.core.snapshot import read_from_one_snapshot
 from lms.core.tabular import RowError, TableError, read_table
 from lms.core.types import utcnow
@@ -23,9 +24,9 @@ IMPORT_REQUIRED = ("program_code", "planned_classes", "planned_attendances")
 MAX_FIGURE = 10_000_000
 
 
-def _require_director(actor: User | None) -> None:
-    if actor is not None and not actor.has_role("director"):
-        raise DomainError(_l("Only a director may do this."))
+DIRECTOR_ONLY = _l("Only a director may do this.")
+
+Actor = User | SystemActor  # the command line's report acts as SYSTEM
 
 
 def check_year(year: int) -> None:
@@ -34,10 +35,10 @@ def check_year(year: int) -> None:
 
 
 def year_report(
-    year: int, *, actor: User | None, as_of: date | None = None, months_only: bool = False
+    year: int, *, actor: Actor, as_of: date | None = None, months_only: bool = False
 ) -> YearReport:
     """The plan-versus-actual report of a year (to `as_of` when given)."""
-    _require_director(actor)
+    require(actor, "director", message=DIRECTOR_ONLY)
     check_year(year)
     read_from_one_snapshot()  # its many queries must agree with each other
     return compute_report(year, as_of=as_of, months_only=months_only)
@@ -90,10 +91,10 @@ def check_figures(values: dict[str, int | None]) -> list[tuple[str, object]]:
 
 
 def save_plan(
-    year: int, program: Program, values: dict[str, int | None], *, actor: User | None
+    year: int, program: Program, values: dict[str, int | None], *, actor: Actor
 ) -> AnnualPlan:
     """Set one program's plan for a year; every changed figure leaves a revision."""
-    _require_director(actor)
+    require(actor, "director", message=DIRECTOR_ONLY)
     check_year(year)
     problems = check_figures(values)
     if problems:
@@ -126,13 +127,13 @@ def save_plan(
                 old_value=old,
                 new_value=value,
                 changed_at=now,
-                changed_by_id=actor.id if actor else None,
+                changed_by_id=actor_id(actor),
             )
         )
         changed = True
     if changed:
         plan.updated_at = now
-        plan.updated_by_id = actor.id if actor else None
+        plan.updated_by_id = actor_id(actor)
     db.session.flush()
     return plan
 
@@ -145,10 +146,10 @@ class PlanErrors(DomainError):
         self.errors = errors
 
 
-def save_plans(year: int, entries: dict[int, dict[str, object]], *, actor: User | None) -> int:
+def save_plans(year: int, entries: dict[int, dict[str, object]], *, actor: Actor) -> int:
     """The plan form: every program's figures as typed; all saved or none. Returns how many
     figures changed."""
-    _require_director(actor)
+    require(actor, "director", message=DIRECTOR_ONLY)
     check_year(year)
     errors: dict[tuple[int, str], object] = {}
     parsed: dict[int, dict[str, int | None]] = {}
@@ -188,10 +189,10 @@ def _integer(value) -> int | None:
     return int(text)
 
 
-def import_plans(year: int, data: bytes, *, actor: User | None) -> int:
+def import_plans(year: int, data: bytes, *, actor: Actor) -> int:
     """Plans of a year from a CSV/XLSX table (program_code, planned_classes, planned_attendances,
     optional q1_classes … q4_attendances): all rows or none. Returns the number of programs."""
-    _require_director(actor)
+    require(actor, "director", message=DIRECTOR_ONLY)
     check_year(year)
     table = read_table(data, required=IMPORT_REQUIRED, optional=QUARTER_FIELDS)
     programs = {p.code.lower(): p for p in db.session.scalars(select(Program))}

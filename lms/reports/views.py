@@ -4,20 +4,19 @@ from __future__ import annotations
 
 from datetime import date
 
-from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
+from flask import abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
 
+from lms.core.clock import local_today
 from lms.core.forms import ActionForm
 from lms.core.labels import PLAN_FIELD_LABELS
 from lms.core.tabular import TableError
-from lms.errors import DomainError
-from lms.extensions import db
+from lms.core.work import saving
 from lms.reports import exports, services
+from lms.reports.blueprint import bp
 from lms.reports.forms import PlanImportForm
 from lms.reports.report import COUNTING_RULES
-
-bp = Blueprint("reports", __name__, url_prefix="/reports")
 
 
 def _year_arg(default: int) -> int:
@@ -28,13 +27,15 @@ def _year_arg(default: int) -> int:
 
 
 def _as_of(year: int) -> date | None:
-    """Year to date (?ytd=1): to today inside the current year, else the full year."""
-    return date.today() if request.args.get("ytd") == "1" and year == date.today().year else None
+    """Year to date (?ytd=1): to today (the center's) inside the current year, else the full
+    year."""
+    today = local_today()
+    return today if request.args.get("ytd") == "1" and year == today.year else None
 
 
 @bp.get("/")
 def dashboard():
-    year = _year_arg(date.today().year)
+    year = _year_arg(local_today().year)
     report = services.year_report(year, actor=current_user, as_of=_as_of(year))
     # The previous year to the same day (28 February stands in for the 29th).
     same_day = report.as_of and date(year - 1, report.as_of.month, min(report.as_of.day, 28))
@@ -45,7 +46,7 @@ def dashboard():
         previous=previous,
         charts=exports.report_charts(report, previous),
         rules=COUNTING_RULES,
-        years=range(date.today().year, 2014, -1),
+        years=range(local_today().year, 2014, -1),
         ytd=report.as_of is not None,
     )
 
@@ -114,13 +115,11 @@ def save_plans(year: int):
         program.id: {f: request.form.get(f"p{program.id}-{f}", "") for f in services.PLAN_FIELDS}
         for program, _plan in services.list_plans(year)
     }
-    try:
+    with saving() as done:
         changed = services.save_plans(year, entries, actor=current_user)
-    except services.PlanErrors as error:
-        db.session.rollback()
-        flash(str(error.message), "error")
-        return _plan_page(year, values=entries, errors=error.errors, status=422)
-    db.session.commit()
+    if not done:  # the message is flashed; the figures stay as typed, the wrong ones marked
+        marked = done.error.errors if isinstance(done.error, services.PlanErrors) else None
+        return _plan_page(year, values=entries, errors=marked, status=422)
     flash(_("Plan saved: %(n)d figures changed.", n=changed), "success")
     return redirect(url_for("reports.plans", year=year))
 
@@ -132,18 +131,15 @@ def import_plans(year: int):
         flash(_("Choose a file to import."), "error")
         return redirect(url_for("reports.plans", year=year))
     try:
-        count = services.import_plans(year, form.file.data.read(), actor=current_user)
-    except TableError as error:
-        db.session.rollback()
+        with saving() as done:
+            count = services.import_plans(year, form.file.data.read(), actor=current_user)
+    except TableError as error:  # bad rows: rolled back by saving(), listed on the page
         if error.message:
             flash(str(error.message), "error")
         else:
             flash(_("Nothing was imported: correct the rows below and try again."), "error")
         return _plan_page(year, import_errors=error.errors, status=422)
-    except DomainError as error:
-        db.session.rollback()
-        flash(str(error.message), "error")
+    if not done:
         return redirect(url_for("reports.plans", year=year))
-    db.session.commit()
     flash(_("Plan imported for %(n)d programs.", n=count), "success")
     return redirect(url_for("reports.plans", year=year))

@@ -8,6 +8,7 @@ from flask_babel import lazy_gettext as _l
 from sqlalchemy import func, select
 
 from lms.auth.models import User
+from lms.core.actors import Actor, require
 from lms.core.audit import record
 from lms.core.text import nfc
 from lms.errors import DomainError
@@ -24,9 +25,7 @@ class TreeRow:
     members: int  # active users whose unit this is
 
 
-def _require_admin(actor: User | None) -> None:
-    if actor is not None and not actor.is_admin:
-        raise DomainError(_l("Only administrators manage units."))
+ADMINS_ONLY = _l("Only administrators manage units.")
 
 
 def subtree_ids(unit_id: int) -> list[int]:
@@ -110,9 +109,9 @@ def _parent(parent_id: int | None) -> Unit | None:
     return parent
 
 
-def create_unit(code: str, name: str, parent_id: int | None, *, actor: User | None) -> Unit:
+def create_unit(code: str, name: str, parent_id: int | None, *, actor: Actor) -> Unit:
     """Add a unit, at the top or under an active parent."""
-    _require_admin(actor)
+    require(actor, "admin", message=ADMINS_ONLY)
     code, name = _clean(code, name)
     with db.session.no_autoflush:
         _check_code_free(code, None)
@@ -126,9 +125,9 @@ def create_unit(code: str, name: str, parent_id: int | None, *, actor: User | No
     return unit
 
 
-def move_unit(unit: Unit, parent_id: int | None, *, actor: User | None) -> None:
+def move_unit(unit: Unit, parent_id: int | None, *, actor: Actor) -> None:
     """Put a unit (with its sub-units) under another parent; never under itself or below."""
-    _require_admin(actor)
+    require(actor, "admin", message=ADMINS_ONLY)
     if (unit.parent_id or None) == (parent_id or None):
         return
     parent = _parent(parent_id)
@@ -148,10 +147,10 @@ def move_unit(unit: Unit, parent_id: int | None, *, actor: User | None) -> None:
 
 
 def update_unit(
-    unit: Unit, code: str, name: str, parent_id: int | None, *, actor: User | None
+    unit: Unit, code: str, name: str, parent_id: int | None, *, actor: Actor
 ) -> Unit:
     """Rename a unit (code and name) and move it under another parent."""
-    _require_admin(actor)
+    require(actor, "admin", message=ADMINS_ONLY)
     code, name = _clean(code, name)
     with db.session.no_autoflush:
         _check_code_free(code, unit)
@@ -169,9 +168,9 @@ def update_unit(
     return unit
 
 
-def set_unit_active(unit: Unit, active: bool, *, actor: User | None) -> None:
+def set_unit_active(unit: Unit, active: bool, *, actor: Actor) -> None:
     """Deactivate a unit nobody uses any more, or bring one back."""
-    _require_admin(actor)
+    require(actor, "admin", message=ADMINS_ONLY)
     if unit.active == active:
         return
     if not active:

@@ -13,6 +13,7 @@ from lms.attendance.models import Attendance
 from lms.attendance.services import mark_attendance
 from lms.attendance.walkin import add_walkin, search_people
 from lms.auth.models import User
+from lms.core.actors import SYSTEM, ActorMissing
 from lms.core.models import AuditLog
 from lms.enrollment.models import Enrollment
 from lms.errors import DomainError
@@ -203,6 +204,21 @@ def test_close_out_refused_while_sessions_are_to_come_and_for_non_directors(cour
         close_out(klass, actor=director, now=local(2026, 3, 4, 12))
     with pytest.raises(NotFound):
         close_out(klass, actor=instructor, now=local(2026, 3, 7))
+
+
+def test_close_out_needs_an_actor_and_the_system_closes_as_no_user(course, make):
+    klass, sessions, instructor, director = course
+    now = local(2026, 3, 7, 9)
+    with pytest.raises(TypeError, match="actor"):
+        close_out(klass, now=now)
+    with pytest.raises(ActorMissing):
+        close_out(klass, actor=None, now=now)
+    result = close_out(klass, actor=SYSTEM, now=now)  # no one enrolled: nothing is missing
+    assert (result.completed, result.not_completed) == (0, 0)
+    assert klass.closed_at is not None
+    assert klass.closed_by_id is None
+    entry = db.session.scalar(select(AuditLog).where(AuditLog.action == "close_out"))
+    assert (entry.object_id, entry.actor_id) == (klass.id, None)
 
 
 def test_grid_flags_at_risk_and_behind(course, make):

@@ -4,7 +4,7 @@ from datetime import date, time, timedelta
 
 import pytest
 
-from lms.classes import services, sessions
+from lms.classes import rules, services, sessions
 from lms.classes.models import Class, ClassSession
 from lms.errors import DomainError
 from lms.extensions import db
@@ -98,7 +98,7 @@ def test_class_cancel_records_who_and_why(make):
     services.cancel_class(klass, "Trùng lịch hội nghị", actor=director)
     assert klass.cancelled_by_id == director.id
     assert klass.cancel_reason == "Trùng lịch hội nghị"
-    assert services.class_status(klass, date.today()) == "cancelled"
+    assert rules.class_status(klass, date.today()) == "cancelled"
 
 
 def test_status_follows_dates_window_and_sessions():
@@ -110,7 +110,7 @@ def test_status_follows_dates_window_and_sessions():
         enrolment_mode="open",
         enrol_opens_on=date(2026, 3, 1),
     )
-    status = services.class_status
+    status = rules.class_status
     assert status(klass, date(2026, 2, 20)) == "planned"
     assert status(klass, date(2026, 3, 5)) == "open"
     assert status(klass, date(2026, 3, 12)) == "running"

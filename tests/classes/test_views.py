@@ -108,7 +108,7 @@ def test_class_list_runs_a_bounded_number_of_queries(app, client, login, make):
 
 
 def test_class_list_shows_this_year_on_unless_asked_for_every_year(client, login, make):
-    from lms.classes.services import local_today
+    from lms.core.clock import local_today
 
     this_year = local_today().year
     director = make.director()

@@ -10,6 +10,8 @@ import os
 import signal
 import socket
 import subprocess
+import sys
+import threading
 import time
 import urllib.error
 import urllib.parse
@@ -20,21 +22,37 @@ from pathlib import Path
 
 from flask_login.utils import _create_identifier
 from itsdangerous import URLSafeTimedSerializer
+from sqlalchemy import text
 
 ROOT = Path(__file__).resolve().parents[2]
 PORTS = range(8540, 8560)  # this branch's ports on the shared machine
 USER_AGENT = "lms-fault-tests"
 
 
-def free_port() -> int:
-    for port in PORTS:
-        with socket.socket() as probe:
+def free_ports(count: int = 1) -> list[int]:
+    """`count` distinct free ports of this range (held together while probing, so two servers
+    started at once never pick the same one)."""
+    probes, ports = [], []
+    try:
+        for port in PORTS:
+            probe = socket.socket()
             try:
                 probe.bind(("127.0.0.1", port))
             except OSError:
+                probe.close()
                 continue
-            return port
-    raise RuntimeError("no free port in 8540-8559")
+            probes.append(probe)
+            ports.append(port)
+            if len(ports) == count:
+                return ports
+    finally:
+        for probe in probes:
+            probe.close()
+    raise RuntimeError(f"not {count} free ports in 8540-8559")
+
+
+def free_port() -> int:
+    return free_ports(1)[0]
 
 
 def server_env(app, **extra) -> dict:
@@ -48,36 +66,91 @@ def server_env(app, **extra) -> dict:
     }
 
 
+@dataclass
+class Server:
+    """One running gunicorn (master and workers, in a process group of their own)."""
+
+    base: str
+    process: subprocess.Popen
+    log: Path
+
+    def kill(self) -> None:
+        """SIGKILL the master and every worker at once, as a power cut or the OOM killer
+        would: no request finishes, nothing is cleaned up."""
+        os.killpg(self.process.pid, signal.SIGKILL)
+        self.process.wait()
+
+    def stop(self) -> None:
+        if self.process.poll() is not None:
+            return
+        self.process.send_signal(signal.SIGTERM)
+        try:
+            self.process.wait(30)
+        except subprocess.TimeoutExpired:
+            os.killpg(self.process.pid, signal.SIGKILL)
+            self.process.wait()
+
+
+def _wait_until_serving(server: Server, deadline: float) -> None:
+    while True:
+        try:
+            with urllib.request.urlopen(f"{server.base}/login", timeout=5):  # noqa: S310
+                return
+        except (OSError, urllib.error.URLError):
+            if server.process.poll() is not None or time.monotonic() > deadline:
+                tail = server.log.read_text()[-2000:]
+                raise RuntimeError(f"gunicorn did not start: {tail}") from None
+            time.sleep(0.2)
+
+
+@contextmanager
+def gunicorn_servers(app, log: Path, count: int = 1, **extra_env):
+    """`count` production servers (gunicorn.conf.py) of the app's database, started together,
+    each with its own log (log, or log-1, log-2...); `extra_env` is added to their environment
+    (LMS_* settings). Yields the list of Servers; stops the ones still running at the end."""
+    servers = []
+    try:
+        for n, port in enumerate(free_ports(count), start=1):
+            path = log if count == 1 else log.with_name(f"{log.stem}-{n}{log.suffix}")
+            env = server_env(app, LMS_BIND=f"127.0.0.1:{port}", **extra_env)
+            with path.open("ab") as out:
+                process = subprocess.Popen(  # noqa: S603  (our own virtualenv)
+                    [str(ROOT / ".venv/bin/gunicorn"), "-c", str(ROOT / "gunicorn.conf.py"),
+                     "--chdir", str(ROOT), "wsgi:app"],
+                    env=env, stdout=out, stderr=out, start_new_session=True,
+                )
+            servers.append(Server(f"http://127.0.0.1:{port}", process, path))
+        deadline = time.monotonic() + 60
+        for server in servers:
+            _wait_until_serving(server, deadline)
+        yield servers
+    finally:
+        for server in servers:
+            server.stop()
+
+
 @contextmanager
 def gunicorn(app, log: Path):
     """Serve the app's database with the production server; yields the base URL."""
-    port = free_port()
-    env = server_env(app, LMS_BIND=f"127.0.0.1:{port}")
-    with log.open("ab") as out:
-        process = subprocess.Popen(  # noqa: S603  (our own virtualenv)
-            [str(ROOT / ".venv/bin/gunicorn"), "-c", str(ROOT / "gunicorn.conf.py"),
-             "--chdir", str(ROOT), "wsgi:app"],
-            env=env, stdout=out, stderr=out, start_new_session=True,
-        )
-    try:
-        deadline = time.monotonic() + 60
-        while True:
-            try:
-                with urllib.request.urlopen(f"http://127.0.0.1:{port}/login", timeout=5):  # noqa: S310
-                    break
-            except (OSError, urllib.error.URLError):
-                if process.poll() is not None or time.monotonic() > deadline:
-                    tail = log.read_text()[-2000:]
-                    raise RuntimeError(f"gunicorn did not start: {tail}") from None
-                time.sleep(0.2)
-        yield f"http://127.0.0.1:{port}"
-    finally:
-        process.send_signal(signal.SIGTERM)
+    with gunicorn_servers(app, log) as [server]:
+        yield server.base
+
+
+def drop_database_later(server, name: str) -> None:
+    """DROP DATABASE `name` (FORCE) through the engine `server`, in a thread: it waits for a
+    checkpoint of the whole PostgreSQL server (seen taking 10-20 s on a busy machine), which the
+    next tests need not wait for. Python joins the thread before it exits; a failure is printed
+    (a leftover database fails no test)."""
+
+    def drop() -> None:
         try:
-            process.wait(30)
-        except subprocess.TimeoutExpired:
-            os.killpg(process.pid, signal.SIGKILL)
-            process.wait()
+            with server.connect() as connection:
+                connection.execute(text(f'DROP DATABASE "{name}" WITH (FORCE)'))
+            server.dispose()
+        except Exception as error:  # noqa: BLE001
+            print(f"could not drop database {name}: {error}", file=sys.stderr)
+
+    threading.Thread(target=drop, name=f"drop-{name}").start()
 
 
 @dataclass

@@ -13,10 +13,12 @@ from lms.certificates.models import Certificate
 from lms.classes.models import Class, ClassSession, Program
 from lms.core.clock import local_now
 from lms.core.models import CenterSettings
-from lms.demo import MIN_POPULATION, seed_center
-from lms.demo_names import TOPICS
+from lms.demo.center import MIN_POPULATION, seed_center
+from lms.demo.gen import ClassBuilder, People, Writer, certificate_row, set_counter, utc
+from lms.demo.names import TOPICS
 from lms.extensions import db
-from lms.reports.models import AnnualPlan
+from lms.reports.models import AnnualPlan, PlanRevision
+from lms.reports.services import save_plan
 from lms.units.models import Unit
 
 # (code, name, kind, minimum attendance %, sessions per class, trainees per class)
@@ -77,8 +79,6 @@ def _split(total: int, weights: list[float]) -> list[int]:
 
 class Demo:
     def __init__(self, *, seed: int, scale: float, echo, population: int | None = None) -> None:
-        from lms.demo_gen import ClassBuilder, People, Writer
-
         self.rng = random.Random(seed)  # noqa: S311  (repeatable demo data, not a secret)
         self.scale, self.echo = scale, echo
         self.accounts = seed_center()
@@ -135,8 +135,6 @@ class Demo:
     def _certificates(
         self, year: int, classes: list[tuple[str, dict]], issued_after: int = 4
     ) -> int:
-        from lms.demo_gen import certificate_row
-
         seq = 0
         for program_code, klass in classes:
             for enrolment_id, user_id in klass["completed"]:
@@ -158,8 +156,6 @@ class Demo:
 
     def finished_year(self, year: int) -> None:
         """A closed year shaped like the story; the report computes its figures."""
-        from lms.demo_gen import set_counter, utc
-
         rng, scale = self.rng, self.scale
         courses: list[tuple[str, dict]] = []
         participants_left = round(STORY_ATTENDANCES * scale)
@@ -267,10 +263,6 @@ class Demo:
     def plan(self, year: int, figures: dict, revise: str = "HNQT") -> None:
         """The plan of a year as the director entered it in December before, then revised in
         June (the revision history shows both)."""
-        from lms.demo_gen import utc
-        from lms.reports.models import PlanRevision
-        from lms.reports.services import save_plan
-
         director = self.accounts["director"]
         drafted, revised = utc(date(year - 1, 12, 16)), utc(date(year, 6, 12), 3)
         final = {}
@@ -348,8 +340,6 @@ class Demo:
                 close=True,
             )
             issued = self._certificates(year, [("SCLLCT", spring)])
-        from lms.demo_gen import set_counter
-
         set_counter(year, issued)
         # Finished some weeks ago and closed out: certificates wait for the director.
         recent = weekdays(max(new_year, today - timedelta(days=40)), 6)

@@ -20,7 +20,7 @@ from lms.auth.models import User
 from lms.certificates.models import Certificate, CertificateCounter
 from lms.classes.models import Class, ClassSession, class_instructors
 from lms.core.text import fold, vn_sort_key
-from lms.demo_names import COURSE_TOPICS, person_name
+from lms.demo.names import COURSE_TOPICS, person_name
 from lms.enrollment.models import Enrollment
 from lms.extensions import db
 

@@ -1,0 +1,5 @@
+"""The reports blueprint: the one object its views (views.py) register their routes on."""
+
+from flask import Blueprint
+
+bp = Blueprint("reports", __name__, url_prefix="/reports")
