@@ -12,7 +12,7 @@ from werkzeug.security import check_password_hash
 
 from lms.auth.models import User
 from lms.classes.models import Class
-from lms.core.actors import require
+from lms.core.actors import Actor, require
 from lms.core.audit import record
 from lms.core.clock import local_today, local_zone
 from lms.core.types import utcnow
@@ -48,7 +48,7 @@ def count_unread(user: User) -> int:
     )
 
 
-def mark_read(notice_id: int | None, *, actor) -> int:
+def mark_read(notice_id: int | None, *, actor: Actor) -> int:
     """Mark one of the actor's notices read, or all of them (notice_id None). Only the actor's
     own: the identity is the signed-in person's, never the request's. Returns how many."""
     require(actor, "trainee", "instructor", "director", "admin")
@@ -79,7 +79,7 @@ class Preferences:
     password: str = ""  # needed to change the e-mail (a sign-in name)
 
 
-def update_preferences(user: User, data: Preferences, *, actor) -> None:
+def update_preferences(user: User, data: Preferences, *, actor: Actor) -> None:
     """A person's own choices: language of notices, reminders, and their e-mail address (with
     their password, since it is also a sign-in name). A new address clears a bounce."""
     require(actor, "trainee", "instructor", "director", "admin")

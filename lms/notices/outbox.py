@@ -48,7 +48,7 @@ from flask_babel import lazy_gettext as _l
 from sqlalchemy import event, func, select, text, update
 
 from lms.auth.models import User
-from lms.core.actors import require
+from lms.core.actors import Actor, require
 from lms.core.audit import record
 from lms.core.settings import get_settings
 from lms.core.types import utcnow
@@ -260,7 +260,7 @@ def _mark_bounced(user_id: int, address: str, answer: str) -> None:
 RESENDABLE = ("failed", "uncertain")
 
 
-def resend(notice_id: int | None, *, actor) -> Notice:
+def resend(notice_id: int | None, *, actor: Actor) -> Notice:
     """Put a failed or uncertain notice back in the queue, same Message-ID, tries from zero."""
     require(actor, "director", message=_l("Only directors manage the outbox."))
     notice = db.session.get(Notice, notice_id) if notice_id else None
