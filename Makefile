@@ -13,6 +13,7 @@ run: deps instance/config.py $(MO)
 	@scripts/system-deps.sh run
 	$(FLASK) db upgrade
 	$(FLASK) lms demo --if-empty
+	@$(FLASK) lms mail-status
 	@echo ""
 	@echo "  Demo sign-ins (password: demo): admin, director, instructor, trainee"
 	@echo "  Open http://127.0.0.1:$(PORT)/"

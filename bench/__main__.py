@@ -48,6 +48,7 @@ def steps(size, quick: bool) -> dict[str, list[str]]:
                              "--renders", "200"],
             "coldstart": [py, "-m", "bench.coldstart", "--runs", "3"],
             "checkin": [py, "scripts/bench_checkin.py", "--runs", "1", "--duration", "3"],
+            "notices": [py, "-m", "bench.notices", "--runs", "3", "--messages", "200"],
         }
     return {
         "report": report,
@@ -56,6 +57,7 @@ def steps(size, quick: bool) -> dict[str, list[str]]:
         "certificates": [py, "-m", "bench.certificates"],
         "coldstart": [py, "-m", "bench.coldstart"],
         "checkin": [py, "scripts/bench_checkin.py"],
+        "notices": [py, "-m", "bench.notices"],
     }
 
 
@@ -111,7 +113,7 @@ def main(argv=None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--quick", action="store_true", help="fewer runs, smaller counts")
     parser.add_argument("--only", default="", help="comma-separated: report,pages,attendance,"
-                        "certificates,coldstart,checkin (default: all)")
+                        "certificates,coldstart,checkin,notices (default: all)")
     parser.add_argument("--size", default="1m", choices=sorted(SIZES))
     parser.add_argument("--docs", action="store_true", help="put the table into docs/benchmarks.md")
     args = parser.parse_args(argv)

@@ -172,6 +172,12 @@ MATRIX: dict[str, Rule] = {
     "reports.plans": _rule(DIRECTOR),
     "reports.save_plans": _rule(DIRECTOR),
     "reports.import_plans": _rule(DIRECTOR),
+    # --- notices (lms/notices) ------------------------------------------------------------
+    "notices.index": _rule(SIGNED_IN, scope=SELF),
+    "notices.mark_read": _rule(SIGNED_IN, scope=SELF),
+    "notices.preferences": _rule(SIGNED_IN, scope=SELF),
+    "notices.outbox": _rule(DIRECTOR),
+    "notices.resend": _rule(DIRECTOR),
 }
 
 

@@ -166,3 +166,44 @@ def drain_report_keys_command():
     with db.engine.begin() as connection:
         people = rollups.drain_all(connection)
     click.echo(f"report keys stored for {people} people")
+
+
+@lms_cli.command("send-notices")
+@click.option("--limit", type=click.IntRange(min=1), default=None, help="At most this many.")
+def send_notices_command(limit):
+    """Send the e-mails of the notices that are due (retries included); safe from cron."""
+    from lms.notices.outbox import send_due
+
+    click.echo(str(send_due(limit=limit)))
+
+
+@lms_cli.command("send-reminders")
+def send_reminders_command():
+    """Write tomorrow's session reminders and yesterday's missing-marks notices (once per
+    person and day, however often it runs), then send what is due. For cron, every few minutes."""
+    from lms.core.clock import local_now
+    from lms.core.work import cli_work
+    from lms.notices.outbox import send_due
+    from lms.notices.scheduled import write_scheduled
+
+    current_app.config["MAIL_SEND_AFTER_COMMIT"] = False  # this command sends them itself
+    with cli_work():
+        reminders, missing = write_scheduled(local_now())
+    click.echo(f"{reminders} reminders and {missing} missing-marks notices written")
+    click.echo(str(send_due()))
+
+
+@lms_cli.command("mail-status")
+def mail_status_command():
+    """Say whether e-mail is on (MAIL_SERVER) and where links in notices point."""
+    from lms.notices.services import mail_on, public_base_url
+
+    config = current_app.config
+    if mail_on():
+        security = (
+            "SSL" if config["MAIL_USE_SSL"] else "STARTTLS" if config["MAIL_USE_TLS"] else "plain"
+        )
+        click.echo(f"E-mail is on: {config['MAIL_SERVER']}:{config['MAIL_PORT']} ({security}); "
+                   f"links start with {public_base_url()}")
+    else:
+        click.echo("E-mail is off (no MAIL_SERVER): notices appear only on the dashboard.")

@@ -44,3 +44,29 @@ RATELIMIT_LOGIN = "10 per minute; 50 per hour"
 RATELIMIT_HEADERS_ENABLED = False
 
 WTF_CSRF_TIME_LIMIT = None  # the token lives as long as the session; no expiry mid-form
+
+# Notices (lms/notices). Links in e-mails start with PUBLIC_BASE_URL, never with a request's
+# host. Empty: http://127.0.0.1:5000 in development; the app refuses to start in production
+# with e-mail on and no PUBLIC_BASE_URL.
+PUBLIC_BASE_URL = ""
+# E-mail over SMTP. No MAIL_SERVER: e-mail is off, notices appear only on the dashboard.
+MAIL_SERVER = ""
+MAIL_PORT = 587
+MAIL_USE_TLS = True  # STARTTLS after connecting (port 587)
+MAIL_USE_SSL = False  # TLS from the first byte (port 465)
+MAIL_USERNAME = ""
+MAIL_PASSWORD = ""  # noqa: S105  (empty: no SMTP login)
+MAIL_SENDER = ""  # "Trung tâm BDCT <no-reply@example.vn>"; without a name the center's name
+MAIL_TIMEOUT = 30  # seconds for each exchange with the server
+# After a temporary refusal (4xx, a dropped connection): wait this long before the next try;
+# after the last one the notice is "failed" with the server's answer.
+MAIL_RETRY_DELAYS = (60, 300, 1800, 7200, 21600)
+# A notice "sending" this long belongs to a sender that died mid-message: it becomes "uncertain"
+# (it may have arrived) and is never resent by itself (lms/notices/outbox.py).
+MAIL_SENDING_STALE_SECONDS = 600
+# Send right after a request commits notices (a thread of this process, or RQ with REDIS_URL).
+# False: only `flask lms send-notices` / `send-reminders` send (cron).
+MAIL_SEND_AFTER_COMMIT = True
+# `flask lms send-reminders` writes tomorrow's reminders and yesterday's missing marks from this
+# local hour on (nobody is mailed at night when cron runs it every few minutes).
+REMINDERS_FROM_HOUR = 7

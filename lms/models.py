@@ -6,6 +6,7 @@ from lms.certificates.models import Certificate, CertificateCounter
 from lms.classes.models import Class, ClassSession, Program, class_instructors
 from lms.core.models import AuditLog, CenterSettings, Job
 from lms.enrollment.models import Enrollment
+from lms.notices.models import Notice, NoticePreference
 from lms.reports.models import AnnualPlan, PlanRevision
 from lms.units.models import Unit
 
@@ -20,6 +21,8 @@ __all__ = [
     "ClassSession",
     "Enrollment",
     "Job",
+    "Notice",
+    "NoticePreference",
     "PlanRevision",
     "Program",
     "Unit",

@@ -28,6 +28,7 @@ VIEW_MODULES = (
     "lms.attendance.views_checkin",
     "lms.certificates.views",
     "lms.reports.views",
+    "lms.notices.views",
 )
 
 

@@ -1,4 +1,5 @@
-"""The RQ worker's entry point: `rq worker lms` runs lms.worker.run_job(job_id) for each job.
+"""The RQ worker's entry points: `rq worker lms` runs lms.worker.run_job(job_id) for each job,
+and lms.worker.send_notices() after a commit that wrote notices to mail (lms/notices/outbox.py).
 
 Kept apart from lms.core.jobs so that nothing inside the application imports the app factory.
 """
@@ -18,5 +19,19 @@ def run_job(job_id: str) -> None:
     with create_app().app_context():
         try:
             jobs.run_job(job_id)
+        finally:
+            db.session.remove()
+
+
+def send_notices() -> None:
+    """Send the notices that are due."""
+    from lms.notices.outbox import send_due
+
+    if has_app_context():
+        send_due()
+        return
+    with create_app().app_context():
+        try:
+            send_due()
         finally:
             db.session.remove()

@@ -27,6 +27,7 @@ class User(UserMixin, db.Model):
         CheckConstraint("email IS NULL OR email = lower(email)", name="email_lower"),
         CheckConstraint("NOT is_trainee OR unit_id IS NOT NULL", name="trainee_has_unit"),
         CheckConstraint("length(full_name) > 0", name="full_name"),
+        CheckConstraint("language IN ('vi', 'en')", name="language"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -50,6 +51,8 @@ class User(UserMixin, db.Model):
     sort_key: Mapped[str] = mapped_column(SortKey, index=True, default="")
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     password_changed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    # The language of this person's notices and e-mails (lms/notices).
+    language: Mapped[str] = mapped_column(String(2), default="vi", server_default="vi")
 
     unit: Mapped[Unit | None] = relationship(lazy="joined", innerjoin=False)
 

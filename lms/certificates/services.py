@@ -11,6 +11,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import selectinload
 from werkzeug.exceptions import NotFound
 
+from lms import notices
 from lms.auth.models import User
 from lms.certificates import numbering
 from lms.certificates.models import Certificate
@@ -128,6 +129,7 @@ def issue_certificates(
         if render:
             cert.pdf = render_certificate(cert, base_url=base_url)
     db.session.flush()
+    notices.certificates_issued(certificates)
     return certificates
 
 
@@ -243,6 +245,7 @@ def reissue_certificate(
         details={"replaces_id": cert.id},
     )
     db.session.flush()
+    notices.certificates_issued([new])
     return new
 
 

@@ -13,6 +13,7 @@ from flask_babel import lazy_gettext as _l
 from sqlalchemy import Select, and_, extract, func, or_, select
 from sqlalchemy.orm import selectinload
 
+from lms import notices
 from lms.auth.models import User
 from lms.classes.models import EXCUSED_RULES, PROGRAM_KINDS, Class, ClassSession, Program
 from lms.classes.rules import DIRECTORS_ONLY, class_status, is_class_instructor
@@ -194,6 +195,7 @@ def create_class(data: ClassData, *, actor: Actor) -> Class:
     klass = Class(enrolled_count=0)
     _apply_class(klass, data)
     db.session.add(klass)
+    notices.instructors_assigned(klass)
     db.session.flush()
     record("class.create", klass, actor=actor, new_value=klass.code)
     return klass
@@ -206,6 +208,7 @@ def update_class(klass: Class, data: ClassData, *, actor: Actor) -> Class:
         raise DomainError(_l("This class is cancelled; it can no longer be changed."))
     old_capacity = klass.capacity
     _apply_class(klass, data)
+    notices.instructors_assigned(klass)
     db.session.flush()
     record("class.update", klass, actor=actor, new_value=klass.code)
     if klass.capacity is None or (old_capacity is not None and klass.capacity > old_capacity):
@@ -226,6 +229,7 @@ def cancel_class(klass: Class, reason: str, *, actor: Actor) -> Class:
     klass.cancel_reason = reason
     db.session.flush()
     record("class.cancel", klass, actor=actor, reason=reason)
+    notices.class_cancelled(klass)
     return klass
 
 

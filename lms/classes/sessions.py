@@ -9,6 +9,7 @@ from flask_babel import lazy_gettext as _l
 from sqlalchemy import select
 from sqlalchemy.orm import selectinload
 
+from lms import notices
 from lms.classes.models import Class, ClassSession
 from lms.classes.rules import DIRECTORS_ONLY
 from lms.core.actors import Actor, require
@@ -143,6 +144,7 @@ def update_session(session: ClassSession, data: SessionData, *, actor: Actor) ->
     old = f"{session.on_date} {session.starts_at:%H:%M}"
     session.on_date, session.starts_at, session.ends_at = data.on_date, data.starts_at, data.ends_at
     session.topic, session.room = data.topic or "", data.room or ""
+    notices.session_changed(session)
     db.session.flush()
     record(
         "session.update",
@@ -165,6 +167,7 @@ def cancel_session(session: ClassSession, reason: str, *, actor: Actor) -> None:
     session.cancel_reason = reason
     db.session.flush()
     record("session.cancel", session, actor=actor, reason=reason)
+    notices.session_cancelled(session)
 
 
 def find_conflicts(klass: Class) -> list[Conflict]:

@@ -15,10 +15,16 @@ from lms.core.labels import JOB_KIND_LABELS
 def index():
     if not current_user.is_authenticated:
         return redirect(url_for("auth.login"))
+    from lms.notices.views import home_notices
+
     user, now = current_user._get_current_object(), local_now()
+    # The director's to-do first: its report may start the reads again from one snapshot
+    # (PostgreSQL), which would expire whatever was loaded before it.
+    director = home.director_todo(user, now) if user.is_director else None
     return render_template(
         "core/home.html",
-        director=home.director_todo(user, now) if user.is_director else None,
+        director=director,
+        home_notices=home_notices(user),
         instructor=home.instructor_day(user, now) if user.is_instructor else None,
         trainee=home.trainee_day(user, now) if user.is_trainee else None,
         today=now.date(),

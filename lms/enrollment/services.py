@@ -16,6 +16,7 @@ from datetime import date
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import select, update
 
+from lms import notices
 from lms.auth.models import User
 from lms.classes.models import Class
 from lms.classes.rules import DIRECTORS_ONLY, enrolment_is_open
@@ -114,6 +115,7 @@ def enrol_self(klass: Class, *, actor: Actor) -> Enrollment:
         enrollment.withdrawn_at = None
     db.session.flush()
     record("enrollment." + enrollment.status, enrollment, actor=actor, method="self")
+    notices.enrolment_changed(enrollment)
     return enrollment
 
 
@@ -174,6 +176,7 @@ def fill_from_waitlist(klass: Class) -> list[Enrollment]:
         db.session.flush()
         record("enrollment.promoted", first, actor=SYSTEM, method="waitlist")
         promoted.append(first)
+        notices.promoted(first)
 
 
 # --- assignment by directors ----------------------------------------------------------------
@@ -255,6 +258,7 @@ def assign_trainees(
             method=source,
             new_value=str(len(result.added)),
         )
+        notices.enrolled_by_director(klass, result.added)
     return result
 
 

@@ -81,6 +81,7 @@ PAGES: dict[str, list[tuple[str, Args]]] = {
         ("reports.details", _year),
         ("reports.plans", _year),
         ("enrollment.my_classes", _none),
+        ("notices.outbox", _none),
         ("auth.confirm", _none),
         ("auth.change_password", _none),
     ],
@@ -106,6 +107,8 @@ PAGES: dict[str, list[tuple[str, Args]]] = {
         ("attendance.my_index", _none),
         ("attendance.my_class", lambda c: {"class_id": c.running.id}),
         ("certificates.my_certificates", _none),
+        ("notices.index", _none),
+        ("notices.preferences", _none),
         ("auth.change_password", _none),
     ],
     "admin": [

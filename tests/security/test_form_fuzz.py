@@ -29,6 +29,7 @@ from lms.classes import forms as classes
 from lms.core.forms import ActionForm, Form, LanguageForm
 from lms.enrollment import forms as enrollment
 from lms.extensions import db
+from lms.notices import forms as notices
 from lms.reports import forms as reports
 from tests.attendance.conftest import session_times_around_now
 from tests.security.fuzzing import (
@@ -96,6 +97,10 @@ FORM_TARGETS: dict[type, list[Target]] = {
     enrollment.RosterImportForm: [Target("/classes/{klass}/assign", fixed={"kind": "import"})],
     reports.YearForm: [Target("/reports/", method="GET")],
     reports.PlanImportForm: [Target(f"/reports/plans/{YEAR}/import")],
+    notices.PreferencesForm: [Target("/notices/preferences")],
+    notices.ReadForm: [Target("/notices/read")],
+    notices.ResendForm: [Target("/notices/outbox/resend")],
+    notices.OutboxFilterForm: [Target("/notices/outbox", method="GET")],
 }
 
 # Values that make a field valid, so that some draws get past the form to the service.
@@ -107,6 +112,7 @@ PLAUSIBLE = {
     "enrolment_mode": ["open", "assigned"],
     "weekdays": ["0", "1", "6", "7"],
     "lang": ["vi", "en"],
+    "language": ["vi", "en"],
     "register_format": ["{seq:04d}/{year}", "{seq}", "{year}"],
     "status": ["active", "inactive"],
     "code": ["123456", "P1"],
