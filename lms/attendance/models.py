@@ -7,6 +7,7 @@ from datetime import datetime
 from sqlalchemy import CheckConstraint, ForeignKey, String, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column
 
+from lms.core.columns import in_list
 from lms.core.types import UTCDateTime, utcnow
 from lms.extensions import db
 
@@ -19,8 +20,8 @@ class Attendance(db.Model):
     __tablename__ = "attendances"
     __table_args__ = (
         UniqueConstraint("session_id", "enrollment_id"),
-        CheckConstraint("status IN ('present', 'late', 'excused', 'absent')", name="status"),
-        CheckConstraint("method IN ('roster', 'checkin', 'import', 'walkin')", name="method"),
+        CheckConstraint(in_list("status", STATUSES), name="status"),
+        CheckConstraint(in_list("method", METHODS), name="method"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
