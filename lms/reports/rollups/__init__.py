@@ -1,0 +1,58 @@
+"""The report's rollups, kept exact by database triggers (SQLite and PostgreSQL).
+
+Why triggers: the counted rows change on many paths (roster save, check-in's lean SQL,
+walk-ins, imports, close-out, enrolment status changes, session cancel/move/add, class cancel,
+certificate issue/revoke, cascades). A trigger runs in the same transaction as the change on
+every one of them, including paths written later, with no hook in the Python code.
+
+- class_unit_counts (per class and enrolment unit): enrolled, participants, completions and
+  valid certificates of its enrolled enrolments. Moved by deltas: +new row, -old row.
+- trainee_keys (per person, year, key): the first date of a held class of that key where the
+  person is a trainee-attendance; trainee_key_counts: people per (first date, key). The keys
+  depend on the enrolment (status, attended > 0, class, unit), its class (cancelled, program)
+  and the class's sessions (first non-cancelled date, held = a non-cancelled session with
+  marks). When any of that changes, the trigger only appends the person to
+  trainee_keys_pending; drain() later recomputes the keys of the pending people from their own
+  enrolments (a few rows each) and moves the counts by the difference, many people at once.
+
+Why pending, not recomputed in the trigger: the check-in's first mark of a trainee changes
+their keys. Recomputed there, it cost the database ~3 ms per check-in and every check-in of a
+class moved the same few trainee_key_counts rows, locked until its commit (measured with
+scripts/bench_checkin.py: 240 check-ins/s on PostgreSQL, 574 without). Appending a row costs
+almost nothing and locks nothing shared.
+
+The counts stay exact without waiting for drain(): the report reads, in one statement (one
+snapshot), trainee_key_counts minus the stored keys of the pending people plus their keys
+computed afresh (unique_counts_sql). A person is either pending or has exact stored keys in
+every snapshot: the append happens in the transaction of the change, and drain() takes people
+off the list and stores their keys in one transaction.
+
+The check-in's first present/late mark of an enrolment (attended_count 0 -> 1) fires the
+enrolment triggers; later marks (1 -> 2) and the marked_count of a session that is not the
+class's first marked one fire nothing (the WHEN clauses).
+
+The modules: sql (the shared fragments), sqlite and postgresql (the triggers of each
+dialect), ddl (STATEMENTS[dialect]: create_all runs them through DDL events; the migrations
+hold copies), drain (the pending people), rebuild (every rollup recounted from the source
+rows: the migrations' backfill, and paused() for bulk loads), schedule (drain() after a
+request).
+"""
+
+from lms.reports.rollups.ddl import STATEMENTS, create_triggers, drop_triggers
+from lms.reports.rollups.drain import DRAIN_BATCH, drain, drain_all, unique_counts_sql
+from lms.reports.rollups.rebuild import paused, rebuild, rebuild_statements
+from lms.reports.rollups.schedule import init_app
+
+__all__ = [
+    "DRAIN_BATCH",
+    "STATEMENTS",
+    "create_triggers",
+    "drain",
+    "drain_all",
+    "drop_triggers",
+    "init_app",
+    "paused",
+    "rebuild",
+    "rebuild_statements",
+    "unique_counts_sql",
+]
