@@ -1,5 +1,6 @@
 """Every rollup recounted from the source rows: the migrations' backfill, and bulk loads
-(paused(): the triggers dropped while the rows go in, everything recounted at the end)."""
+(paused(): the triggers dropped while the rows go in, everything recounted at the end, the
+counters of sessions and enrolments included)."""
 
 # ruff: noqa: S608
 
@@ -10,15 +11,19 @@ from contextlib import contextmanager
 from sqlalchemy import text
 
 from lms.extensions import db
+from lms.reports.rollups.counters import recount_statements
 from lms.reports.rollups.ddl import create_triggers, drop_triggers
 from lms.reports.rollups.sql import keys_select
 
 
 def rebuild_statements(dialect: str) -> list[str]:
-    """Every rollup recounted from the source rows (the same definitions as the triggers)."""
+    """Every rollup recounted from the source rows (the same definitions as the triggers):
+    first the counters of sessions and enrolments (the report's rollups read them), then
+    the report's rollups from scratch, with nobody left pending."""
     # PostgreSQL: room to group millions of rows in memory (this transaction only).
     memory = ["SET LOCAL work_mem = '256MB'"] if dialect == "postgresql" else []
-    return memory + [
+    return memory + recount_statements() + [
+        "DELETE FROM trainee_keys_pending",
         "DELETE FROM class_unit_counts",
         "INSERT INTO class_unit_counts"
         " (class_id, unit_id, enrolled, participants, completions, certificates)"
@@ -43,7 +48,6 @@ def rebuild_statements(dialect: str) -> list[str]:
 def rebuild() -> None:
     """Recount every rollup from the source rows (in the caller's transaction); nobody is left
     pending."""
-    db.session.execute(text("DELETE FROM trainee_keys_pending"))
     for statement in rebuild_statements(db.session.get_bind().dialect.name):
         db.session.execute(text(statement))
 

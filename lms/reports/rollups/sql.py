@@ -10,6 +10,34 @@ from __future__ import annotations
 PART = "({r}.status = 'enrolled' AND {r}.attended_count > 0)"
 
 
+# DOMAIN.md "Class held": a non-cancelled class with at least one non-cancelled session whose
+# attendance has been taken. Written here once; the report (counting.held_classes), the
+# trainee keys and the session triggers all use it.
+def session_taken(s: str) -> str:
+    """Session row s makes its class held: not cancelled, and attendance taken."""
+    return f"({s}.cancelled_at IS NULL AND {s}.marked_count > 0)"
+
+
+def held_classes(sessions: str = "") -> str:
+    """(class_id, program_id, first_date) of every held class; first_date: the date of its
+    first session that is not cancelled (the class's year, quarter, month). `sessions`: an
+    extra condition (" AND ...") on the sessions s read, to look at a few classes only."""
+    return (
+        "SELECT s.class_id, c.program_id, MIN(s.on_date) AS first_date"
+        " FROM class_sessions s JOIN classes c ON c.id = s.class_id AND c.cancelled_at IS NULL"
+        f" WHERE s.cancelled_at IS NULL{sessions} GROUP BY s.class_id, c.program_id"
+        f" HAVING MAX(CASE WHEN {session_taken('s')} THEN 1 ELSE 0 END) = 1"
+    )
+
+
+def held_by_another(s: str) -> str:
+    """Whether another session than row s makes s's class held."""
+    return (
+        f"EXISTS (SELECT 1 FROM class_sessions o WHERE o.class_id = {s}.class_id"
+        f" AND o.id <> {s}.id AND {session_taken('o')})"
+    )
+
+
 def _year(dialect: str, x: str) -> str:
     if dialect == "sqlite":  # dates are stored as 'YYYY-MM-DD'
         return f"CAST(substr({x}, 1, 4) AS INTEGER)"
@@ -28,8 +56,8 @@ def keys_select(dialect: str, users: str | None, *, named: bool = False) -> str:
     everyone), computed from their enrolments, classes and sessions. `named`: the last
     column is called first_date (to be read as a subquery)."""
     mine = f"e.user_id {users} AND " if users is not None else ""
-    # The first date and held flag of each class, aggregated once (an aggregate subquery is
-    # not flattened) and only for this person's classes.
+    # The held classes aggregated once (an aggregate subquery is not flattened) and only the
+    # classes of these people.
     their_classes = (
         f" AND s.class_id IN (SELECT class_id FROM enrollments e WHERE {mine}e.status = 'enrolled'"
         " AND e.attended_count > 0)"
@@ -37,12 +65,9 @@ def keys_select(dialect: str, users: str | None, *, named: bool = False) -> str:
         else ""
     )
     participations = f"""
-        SELECT e.user_id, e.unit_id, c.program_id, f.first_date
+        SELECT e.user_id, e.unit_id, h.program_id, h.first_date
         FROM enrollments e
-        JOIN classes c ON c.id = e.class_id AND c.cancelled_at IS NULL
-        JOIN (SELECT s.class_id, MIN(s.on_date) AS first_date FROM class_sessions s
-              WHERE s.cancelled_at IS NULL{their_classes}
-              GROUP BY s.class_id HAVING MAX(s.marked_count) > 0) f ON f.class_id = e.class_id
+        JOIN ({held_classes(their_classes)}) h ON h.class_id = e.class_id
         WHERE {mine}e.status = 'enrolled' AND e.attended_count > 0"""
     # A bulk recount inserts in primary-key order (the index is appended to, not scattered).
     order = " ORDER BY x.user_id, x.year, x.kind, x.key" if users is None else ""
@@ -140,12 +165,6 @@ def conditions(dialect: str) -> dict[str, str]:
         # non-cancelled session has marks): the check-in's hot path stays lean.
         "session": "(OLD.on_date <> NEW.on_date OR OLD.class_id <> NEW.class_id"
         " OR (OLD.cancelled_at IS NULL) <> (NEW.cancelled_at IS NULL))",
-        "session_marks": "((OLD.marked_count > 0) <> (NEW.marked_count > 0)"
-        " AND NEW.cancelled_at IS NULL)",
+        # (With "session" false, the cancellation is unchanged: only the marks differ.)
+        "session_marks": f"({session_taken('OLD')} <> {session_taken('NEW')})",
     }
-
-
-OTHER_HELD = (
-    "NOT EXISTS (SELECT 1 FROM class_sessions o WHERE o.class_id = NEW.class_id"
-    " AND o.id <> NEW.id AND o.cancelled_at IS NULL AND o.marked_count > 0)"
-)

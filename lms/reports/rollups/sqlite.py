@@ -1,24 +1,77 @@
-"""The rollup triggers on SQLite: row triggers, one per table and event, with WHEN clauses."""
+"""The rollup triggers on SQLite: row triggers (SQLite has no other), one per table and event,
+with WHEN clauses. A mark moves its session's and enrolment's counters by one: 300 marks are
+600 one-row UPDATEs inside SQLite, without a round trip each."""
 
 # ruff: noqa: S608
 
 from __future__ import annotations
 
+from lms.reports.rollups.counters import (
+    CANCELLED_CHANGED,
+    MARK_CHANGED,
+    RESTORED,
+    counts,
+    enrolment_set,
+    feeds,
+    session_marks,
+)
 from lms.reports.rollups.sql import (
-    OTHER_HELD,
     PART,
     certificate,
     conditions,
+    held_by_another,
     move,
     participants,
 )
 
 
-def trigger(name: str, event_: str, table: str, condition: str, body: list[str]) -> str:
+def trigger(
+    name: str, event_: str, table: str, condition: str | None, body: list[str],
+    timing: str = "AFTER",
+) -> str:
+    when = f" WHEN {condition}" if condition else ""
     return (
-        f"CREATE TRIGGER IF NOT EXISTS {name} AFTER {event_} ON {table}"
-        f" WHEN {condition} BEGIN " + "; ".join(body) + "; END"
+        f"CREATE TRIGGER IF NOT EXISTS {name} {timing} {event_} ON {table}{when}"
+        " BEGIN " + "; ".join(body) + "; END"
     )
+
+
+def counters() -> list[str]:
+    """The counters of sessions and enrolments (see counters)."""
+
+    def moved(r: str, op: str) -> str:  # +/- 1 on the counter of row r's status
+        return (
+            f"UPDATE enrollments SET {enrolment_set(lambda c: feeds(r, c), op)}"
+            f" WHERE id = {r}.enrollment_id AND {counts(r)}"
+        )
+
+    def changed(c: str) -> str:  # the old row out, the new one in, on either enrolment
+        def part(r: str) -> str:
+            mine = f"id = {r}.enrollment_id AND {counts(r)}"
+            return f"(CASE WHEN {mine} THEN {feeds(r, c)} ELSE 0 END)"
+
+        return f"{part('NEW')} - {part('OLD')}"
+
+    return [
+        trigger("counters_marks_insert", "INSERT", "attendances", None, [
+            "UPDATE class_sessions SET marked_count = marked_count + 1 WHERE id = NEW.session_id",
+            moved("NEW", "+")]),
+        trigger("counters_marks_update", "UPDATE OF status, session_id, enrollment_id",
+                "attendances", MARK_CHANGED, [
+                    "UPDATE class_sessions SET marked_count = marked_count"
+                    " + CASE WHEN id = NEW.session_id THEN 1 ELSE -1 END"
+                    " WHERE id IN (OLD.session_id, NEW.session_id)"
+                    " AND OLD.session_id <> NEW.session_id",
+                    f"UPDATE enrollments SET {enrolment_set(changed)}"
+                    " WHERE id IN (OLD.enrollment_id, NEW.enrollment_id)"]),
+        trigger("counters_marks_delete", "DELETE", "attendances", None, [
+            "UPDATE class_sessions SET marked_count = marked_count - 1 WHERE id = OLD.session_id",
+            moved("OLD", "-")]),
+        trigger("counters_session_cancel", "UPDATE OF cancelled_at", "class_sessions",
+                CANCELLED_CHANGED, [session_marks("NEW", RESTORED)]),
+        trigger("counters_session_delete", "DELETE", "class_sessions",
+                "OLD.cancelled_at IS NOT NULL", [session_marks("OLD", "1")], timing="BEFORE"),
+    ]
 
 
 def defer(users: str) -> list[str]:  # their keys: later, by drain()
@@ -28,7 +81,7 @@ def defer(users: str) -> list[str]:  # their keys: later, by drain()
 
 def statements() -> list[str]:
     when = conditions("sqlite")
-    return [
+    return counters() + [
         trigger("rollup_enrolment_insert", "INSERT", "enrollments",
                 "NEW.status = 'enrolled'", [move("NEW", "+")]),
         trigger("rollup_enrolment_update",
@@ -57,7 +110,8 @@ def statements() -> list[str]:
                 "NEW.cancelled_at IS NULL", defer(participants("NEW.class_id"))),
         trigger("rollup_keys_session_update",
                 "UPDATE OF on_date, cancelled_at, class_id, marked_count", "class_sessions",
-                f"{when['session']} OR ({when['session_marks']} AND {OTHER_HELD})",
+                f"{when['session']} OR ({when['session_marks']}"
+                f" AND NOT {held_by_another('NEW')})",
                 defer(participants("OLD.class_id") + " UNION "
                       + participants("NEW.class_id"))),
         trigger("rollup_keys_session_delete", "DELETE", "class_sessions",
