@@ -20,7 +20,7 @@ import itertools
 from datetime import date, timedelta
 
 import pytest
-from hypothesis import HealthCheck, given, settings
+from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 from sqlalchemy import delete, func, insert, literal, select, update
 
@@ -53,13 +53,16 @@ def world(make):
         for day in (DATES[i], DATES[i + 1]):
             make.session(klass, on_date=day)
         classes.append(klass)
-    # Each person a trainee-attendance in two classes to start from (present at the first
-    # session: the class held).
+    # Each person a trainee-attendance in two classes to start from: present at the first
+    # session (the class held), every other person at the second too (they stay participants
+    # when the first is cancelled: only their first date moves), a third not marked there.
     for i, person in enumerate(people):
         for klass in (classes[i % 4], classes[(i + 1) % 4]):
             enrolment = make.enrollment(klass, person)
             enrolment.unit_id = units[(i + 1) % 3].id
             make.attendance(klass.sessions[0], enrolment, "present")
+            if i % 3:
+                make.attendance(klass.sessions[1], enrolment, ("absent", "late")[i % 2])
     # Drained: nobody pending, every stored key exact. A change that fails to queue someone
     # then leaves a stale key behind, which the recount at the end finds.
     rollups.drain_all(db.session.connection())
@@ -114,6 +117,13 @@ def apply(world, op: int, a: int, b: int) -> None:
         elif status is not None and mark is None:
             db.session.add(Attendance(session_id=at.id, enrollment_id=enrolment.id,
                                       status=status, method="roster"))
+        elif mark is not None and b % 7 == 6:  # moved to another enrolment of the class
+            other = db.session.scalar(select(Enrollment.id).where(
+                Enrollment.class_id == enrolment.class_id, ~select(Attendance.id).where(
+                    Attendance.session_id == at.id,
+                    Attendance.enrollment_id == Enrollment.id).exists()))
+            if other is not None:
+                mark.enrollment_id = other
         elif mark is not None:
             mark.status = status
     elif op == 3 and enrolment and enrolment.status == "enrolled":  # close-out
@@ -128,10 +138,24 @@ def apply(world, op: int, a: int, b: int) -> None:
             Certificate.enrollment_id == enrolment.id, Certificate.revoked_at.is_(None)))
         if valid is None:
             db.session.add(_certificate(enrolment))
+            if b % 3 == 1:  # and revoked at once (a mistake)
+                db.session.flush()
+                valid = db.session.scalar(select(Certificate).where(
+                    Certificate.enrollment_id == enrolment.id))
+                valid.revoked_at, valid.revoke_reason = utcnow(), "Sai tên"
+        elif b % 4 == 3:  # given to another enrolment (one without a valid certificate)
+            other = _pick(enrolments, b)
+            if not db.session.scalar(select(Certificate.id).where(
+                    Certificate.enrollment_id == other.id, Certificate.revoked_at.is_(None))):
+                valid.enrollment_id = other.id
         elif b % 2:
             valid.revoked_at, valid.revoke_reason = utcnow(), "Sai tên"
         else:
             db.session.delete(valid)
+    elif op == 7 and session and b % 3 == 0:  # a session (its marks removed) to another class
+        db.session.execute(delete(Attendance).where(Attendance.session_id == session.id))
+        db.session.expire_all()
+        session.class_id = _pick(world["classes"], b)
     elif op == 7 and session:  # move a session
         session.on_date = _pick(DATES, b)
     elif op == 8 and session:  # cancel or restore a session
@@ -144,7 +168,10 @@ def apply(world, op: int, a: int, b: int) -> None:
         db.session.add(ClassSession(
             class_id=klass.id, on_date=_pick(DATES, b), starts_at=sessions[0].starts_at,
             ends_at=sessions[0].ends_at))
-    elif op == 11 and session:
+    elif op == 11 and session:  # a session deleted (cancelled first, or not), its marks too
+        if b % 2 and session.cancelled_at is None:
+            session.cancelled_at, session.cancel_reason = utcnow(), "Mưa bão"
+            db.session.flush()
         db.session.delete(session)
     elif op == 12:  # cancel or restore a class
         cancelled = klass.cancelled_at is None
@@ -155,6 +182,16 @@ def apply(world, op: int, a: int, b: int) -> None:
     elif op == 14:  # the pending people drained (some, or all), between any two changes
         db.session.flush()
         rollups.drain(db.session.connection(), limit=1 + b % 4)
+    elif op == 15 and enrolment:  # an enrolment given to another person or class
+        user_id, class_id = enrolment.user_id, enrolment.class_id
+        if b % 2:
+            user_id = _pick(world["people"], b)
+        else:
+            class_id = _pick(world["classes"], b)
+        taken = db.session.scalar(select(Enrollment.id).where(
+            Enrollment.user_id == user_id, Enrollment.class_id == class_id))
+        if taken is None:  # with its marks (at the first class's sessions: they still count)
+            enrolment.user_id, enrolment.class_id = user_id, class_id
     db.session.flush()
 
 
@@ -227,11 +264,14 @@ def assert_rollups_equal_a_recount() -> None:
 def recount(year: int, as_of: date | None) -> dict:
     """The report's figures straight from the rows (attendance rows, not the counters), by
     DOMAIN.md's counting rules: {group: (held, enrolled, participants, unique, completions,
-    certificates)}."""
+    certificates)}. An enrolment attended if present or late at a session not cancelled (of
+    its class, or of another after op 15 moved it: the counters' rule)."""
     end = as_of or date(year, 12, 31)
     marks = db.session.execute(select(Attendance.session_id, Attendance.enrollment_id,
                                       Attendance.status)).all()
     marked = {session_id for session_id, _e, _s in marks}
+    cancelled = set(db.session.scalars(select(ClassSession.id).where(
+        ClassSession.cancelled_at.is_not(None))))
     figures: dict = {}
     for klass in db.session.scalars(select(Class).where(Class.cancelled_at.is_(None))):
         sessions = [s for s in klass.sessions if s.cancelled_at is None]
@@ -240,7 +280,6 @@ def recount(year: int, as_of: date | None) -> dict:
         first = min(s.on_date for s in sessions)
         if not date(year, 1, 1) <= first <= end:
             continue
-        counted = {s.id for s in sessions}
         keys = [None, ("p", klass.program_id), ("q", (first.month - 1) // 3 + 1),
                 ("m", first.month)]
         for key in keys:
@@ -250,7 +289,7 @@ def recount(year: int, as_of: date | None) -> dict:
                 Enrollment.class_id == klass.id, Enrollment.status == "enrolled")):
             certificates = len(db.session.scalars(select(Certificate).where(
                 Certificate.enrollment_id == e.id, Certificate.revoked_at.is_(None))).all())
-            attended = any(eid == e.id and sid in counted and status in ("present", "late")
+            attended = any(eid == e.id and sid not in cancelled and status in ("present", "late")
                            for sid, eid, status in marks)
             for key in [*keys, ("u", e.unit_id)]:
                 row = figures.setdefault(key, [0, 0, 0, set(), 0, 0])
@@ -281,14 +320,28 @@ def reported(year: int, as_of: date | None) -> dict:
     return {k: v for k, v in found.items() if any(v)}
 
 
-OPS = st.lists(st.tuples(st.integers(0, 14), st.integers(0, 50), st.integers(0, 50)),
-               max_size=25)
+# Small numbers: the changes meet on the same few rows (a mark, then its session cancelled,
+# then the mark changed...), where a forgotten trigger shows.
+OPS = st.lists(st.tuples(st.integers(0, 15), st.integers(0, 23), st.integers(0, 23)),
+               min_size=6, max_size=30)
 
 
 # max_examples comes from the Hypothesis profile (tests/conftest.py): 60, or many more in CI.
 @settings(derandomize=True, deadline=None,
           suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow])
 @given(steps=OPS)
+# Run every time, whatever the profile draws: changes that only one trigger (or one column of
+# its UPDATE OF list) notices. In the world above: session 3 is the first of class 2, whose
+# participants 1 and 5 were also late at its second session (4), person 0 not marked there;
+# enrolment 1 is person 0's (a participant of class 1), enrolment 3 person 1's in class 2.
+@example(steps=[(8, 2, 0)])  # the first session cancelled: the first date moves (a quarter)
+@example(steps=[(11, 2, 0)])  # the first session deleted, with its marks
+@example(steps=[(10, 1, 0)])  # a session added before the first
+@example(steps=[(15, 0, 1)])  # an enrolment given to another person
+@example(steps=[(15, 0, 2)])  # an enrolment moved to another class
+@example(steps=[(2, 2, 13)])  # a mark moved to another enrolment
+@example(steps=[(9, 2, 3)])  # marks moved to another session
+@example(steps=[(6, 0, 0), (6, 0, 3)])  # a certificate issued, then given to enrolment 4
 def test_rollups_and_report_equal_a_recount_after_any_changes(world, steps):
     for op, a, b in steps:
         apply(world, op, a, b)
@@ -353,3 +406,28 @@ def test_the_migrations_create_the_same_triggers_as_the_code():
         assert _migration("c4e1a9d27f53").TRIGGERS[dialect] == norm(rollups.STATEMENTS[dialect])
         assert _migration("c4e1a9d27f53").REBUILD[dialect] == norm(
             rollups.rebuild_statements(dialect))
+
+
+def test_a_bulk_load_with_the_triggers_paused_ends_with_every_count_recounted(make):
+    """rollups.paused() (the demo loader): rows written with no trigger, counters and rollups
+    recounted at the end, the triggers back in place."""
+    klass = make.klass(start_date=DATES[0])
+    sessions = [make.session(klass, on_date=day) for day in DATES[:2]]
+    people = [make.enrollment(klass) for _ in range(3)]
+    db.session.commit()
+    with rollups.paused():
+        marks = {sessions[0]: ("present", "absent", "absent"),
+                 sessions[1]: ("present", "present", "late")}
+        db.session.execute(insert(Attendance), [
+            {"session_id": s.id, "enrollment_id": e.id, "status": status, "method": "import"}
+            for s, statuses in marks.items() for e, status in zip(people, statuses, strict=True)])
+        sessions[1].cancelled_at, sessions[1].cancel_reason = utcnow(), "Mưa bão"
+        db.session.flush()
+        stale = db.session.scalar(select(func.sum(ClassSession.marked_count)))
+    assert stale == 0  # nothing moved while paused
+    assert_rollups_equal_a_recount()
+    assert compute_report(2019).total.trainee_attendances == 1  # the second session: out
+    sessions[1].cancelled_at, sessions[1].cancel_reason = None, None  # the triggers again
+    db.session.flush()
+    assert_rollups_equal_a_recount()
+    assert compute_report(2019).total.trainee_attendances == 3

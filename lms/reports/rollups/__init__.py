@@ -1,9 +1,24 @@
-"""The report's rollups, kept exact by database triggers (SQLite and PostgreSQL).
+"""Every count the database keeps for the code, exact by triggers (SQLite and PostgreSQL).
 
 Why triggers: the counted rows change on many paths (roster save, check-in's lean SQL,
 walk-ins, imports, close-out, enrolment status changes, session cancel/move/add, class cancel,
 certificate issue/revoke, cascades). A trigger runs in the same transaction as the change on
-every one of them, including paths written later, with no hook in the Python code.
+every one of them, including paths written later, with no hook in the Python code. No Python
+code writes these counts.
+
+The attendance counters (counters.py): ClassSession.marked_count (the session's attendance
+rows) and Enrollment.attended_count / excused_count / absent_count (the enrolment's rows at
+sessions that are not cancelled: cancelling a session takes its marks out, restoring it puts
+them back). Moved by the triggers on attendances (PostgreSQL: once per statement, from
+transition tables; SQLite: per row) and on class_sessions; the report's rollups below read
+them and follow through their own triggers.
+
+Not here: Class.enrolled_count is the enrolment service's seat reservation, not a cached
+count. Its guarded UPDATE (... WHERE enrolled_count < capacity, lms.enrollment.services)
+decides who gets the last seat under concurrency and is refused by a CHECK when the class is
+full; a trigger counting enrolments after the fact could not refuse anyone.
+
+The report's rollups:
 
 - class_unit_counts (per class and enrolment unit): enrolled, participants, completions and
   valid certificates of its enrolled enrolments. Moved by deltas: +new row, -old row.
@@ -31,11 +46,12 @@ The check-in's first present/late mark of an enrolment (attended_count 0 -> 1) f
 enrolment triggers; later marks (1 -> 2) and the marked_count of a session that is not the
 class's first marked one fire nothing (the WHEN clauses).
 
-The modules: sql (the shared fragments), sqlite and postgresql (the triggers of each
+The modules: sql (the report's shared fragments, the rule "class held" among them),
+counters (the attendance counters' fragments), sqlite and postgresql (the triggers of each
 dialect), ddl (STATEMENTS[dialect]: create_all runs them through DDL events; the migrations
-hold copies), drain (the pending people), rebuild (every rollup recounted from the source
-rows: the migrations' backfill, and paused() for bulk loads), schedule (drain() after a
-request).
+hold copies: a change of the triggers needs a new migration), drain (the pending people),
+rebuild (every count recounted from the source rows, counters first: the migrations'
+backfill, and paused() for bulk loads), schedule (drain() after a request).
 """
 
 from lms.reports.rollups.ddl import STATEMENTS, create_triggers, drop_triggers

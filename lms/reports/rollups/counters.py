@@ -66,10 +66,8 @@ def session_marks(s: str, sign: str) -> str:
 
 CANCELLED_CHANGED = "((OLD.cancelled_at IS NULL) <> (NEW.cancelled_at IS NULL))"
 RESTORED = "CASE WHEN NEW.cancelled_at IS NULL THEN 1 ELSE -1 END"  # +1 restored, -1 cancelled
-MARK_CHANGED = (
-    "(OLD.status <> NEW.status OR OLD.session_id <> NEW.session_id"
-    " OR OLD.enrollment_id <> NEW.enrollment_id)"
-)
+MARK_MOVED = "(OLD.session_id <> NEW.session_id OR OLD.enrollment_id <> NEW.enrollment_id)"
+STATUS_CHANGED = f"(OLD.status <> NEW.status AND NOT {MARK_MOVED})"  # the usual correction
 
 
 def recount_statements() -> list[str]:

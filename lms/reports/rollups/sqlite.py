@@ -8,8 +8,9 @@ from __future__ import annotations
 
 from lms.reports.rollups.counters import (
     CANCELLED_CHANGED,
-    MARK_CHANGED,
+    MARK_MOVED,
     RESTORED,
+    STATUS_CHANGED,
     counts,
     enrolment_set,
     feeds,
@@ -45,7 +46,10 @@ def counters() -> list[str]:
             f" WHERE id = {r}.enrollment_id AND {counts(r)}"
         )
 
-    def changed(c: str) -> str:  # the old row out, the new one in, on either enrolment
+    def corrected(c: str) -> str:  # the old status out, the new one in
+        return f"{feeds('NEW', c)} - {feeds('OLD', c)}"
+
+    def moved_in(c: str) -> str:  # the old row out, the new one in, on either enrolment
         def part(r: str) -> str:
             mine = f"id = {r}.enrollment_id AND {counts(r)}"
             return f"(CASE WHEN {mine} THEN {feeds(r, c)} ELSE 0 END)"
@@ -56,13 +60,18 @@ def counters() -> list[str]:
         trigger("counters_marks_insert", "INSERT", "attendances", None, [
             "UPDATE class_sessions SET marked_count = marked_count + 1 WHERE id = NEW.session_id",
             moved("NEW", "+")]),
-        trigger("counters_marks_update", "UPDATE OF status, session_id, enrollment_id",
-                "attendances", MARK_CHANGED, [
+        # A status corrected in place: one enrolment, one UPDATE.
+        trigger("counters_marks_status", "UPDATE OF status", "attendances", STATUS_CHANGED, [
+            f"UPDATE enrollments SET {enrolment_set(corrected)}"
+            f" WHERE id = NEW.enrollment_id AND {counts('NEW')}"]),
+        # A mark moved to another session or enrolment (no service does it; SQL may).
+        trigger("counters_marks_move", "UPDATE OF session_id, enrollment_id", "attendances",
+                MARK_MOVED, [
                     "UPDATE class_sessions SET marked_count = marked_count"
                     " + CASE WHEN id = NEW.session_id THEN 1 ELSE -1 END"
                     " WHERE id IN (OLD.session_id, NEW.session_id)"
                     " AND OLD.session_id <> NEW.session_id",
-                    f"UPDATE enrollments SET {enrolment_set(changed)}"
+                    f"UPDATE enrollments SET {enrolment_set(moved_in)}"
                     " WHERE id IN (OLD.enrollment_id, NEW.enrollment_id)"]),
         trigger("counters_marks_delete", "DELETE", "attendances", None, [
             "UPDATE class_sessions SET marked_count = marked_count - 1 WHERE id = OLD.session_id",
