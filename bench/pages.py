@@ -23,7 +23,7 @@ import sys
 import time as clock
 from datetime import time, timedelta
 
-from sqlalchemy import delete, event, func, select, text, update
+from sqlalchemy import delete, event, func, select, text
 
 from bench.province import SIZES, counts, ensure, make_app
 from bench.results import Result, emit, median_ms
@@ -36,7 +36,6 @@ STATUSES = ("present",) * 16 + ("late", "absent", "excused", "present")
 def prepare(app, trainees: int = 300, sessions: int = 10) -> dict:
     """Add (once) the BENCH-300 class; move its dates so its last session is today, unmarked."""
     from lms.attendance.models import Attendance
-    from lms.attendance.services import COUNTER
     from lms.auth.models import User
     from lms.classes.models import Class, ClassSession, Program
     from lms.core.clock import local_today
@@ -78,14 +77,11 @@ def prepare(app, trainees: int = 300, sessions: int = 10) -> dict:
             db.session.flush()
             rows = []
             for past in sorted(klass.sessions, key=lambda s: s.on_date)[:-1]:
-                past.marked_count = len(enrollments)
                 for i, enrollment in enumerate(enrollments):
                     status = STATUSES[(i + past.id) % len(STATUSES)]
                     rows.append({"session_id": past.id, "enrollment_id": enrollment.id,
                                  "status": status, "method": "roster", "note": "",
                                  "marked_by_id": instructor.id, "marked_at": utcnow()})
-                    column = f"{COUNTER[status]}_count"
-                    setattr(enrollment, column, getattr(enrollment, column) + 1)
             db.session.execute(Attendance.__table__.insert(), rows)
             db.session.commit()
         # Keep the class current: the sessions end today, the last one runs all day.
@@ -140,30 +136,11 @@ def prepare(app, trainees: int = 300, sessions: int = 10) -> dict:
 
 
 def unmark(ids: dict) -> None:
-    """Remove the marks of the bench class's last session and recount its rollups."""
+    """Remove the marks of the bench class's last session (the database moves the counters)."""
     from lms.attendance.models import Attendance
-    from lms.classes.models import ClassSession
-    from lms.enrollment.models import Enrollment
     from lms.extensions import db
 
     db.session.execute(delete(Attendance).where(Attendance.session_id == ids["session"]))
-    db.session.execute(
-        update(ClassSession).where(ClassSession.id == ids["session"]).values(marked_count=0)
-    )
-
-    def tally(*statuses):
-        return (
-            select(func.count()).select_from(Attendance)
-            .where(Attendance.enrollment_id == Enrollment.id, Attendance.status.in_(statuses))
-            .scalar_subquery()
-        )
-
-    db.session.execute(
-        update(Enrollment).where(Enrollment.class_id == ids["class"]).values(
-            attended_count=tally("present", "late"), excused_count=tally("excused"),
-            absent_count=tally("absent"),
-        ).execution_options(synchronize_session=False)
-    )
     db.session.commit()
 
 

@@ -7,6 +7,7 @@ from pathlib import Path
 
 import pytest
 from flask.testing import FlaskClient
+from hypothesis import settings
 from sqlalchemy import text
 
 from lms import create_app
@@ -14,6 +15,15 @@ from lms.extensions import db, limiter
 from tests.factories import Factories
 
 PG_URL = os.environ.get("LMS_TEST_DATABASE_URL", "")
+
+# Hypothesis profiles, for the property tests that leave max_examples to them (the rollups and
+# counters, tests/reports/test_rollups.py): "dev" keeps `make test` fast; "ci" runs many more
+# examples. HYPOTHESIS_PROFILE picks one; a CI machine (CI set) gets "ci" by default.
+settings.register_profile("dev", max_examples=60)
+settings.register_profile("ci", max_examples=400, print_blob=True)
+settings.load_profile(
+    os.environ.get("HYPOTHESIS_PROFILE") or ("ci" if os.environ.get("CI") else "dev")
+)
 _pg_ready = False
 
 

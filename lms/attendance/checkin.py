@@ -224,7 +224,7 @@ def check_in(
     if not record_checkin(session_id=session.id, enrollment_id=enrollment_id, user_id=user.id,
                           status=status, at=utcnow()):
         raise AlreadyCheckedIn(session, status)
-    if isinstance(session, ClassSession):  # an ORM row in this session: its count moved
+    if isinstance(session, ClassSession):  # an ORM row: the database moved its count
         db.session.expire(session, ["marked_count"])
     return CheckinResult(session, status, already=False)
 

@@ -16,13 +16,13 @@ from datetime import time as dt_time
 from typing import Any
 
 from flask import g, has_request_context, request
-from sqlalchemy import Select, and_, bindparam, select, text, update
+from sqlalchemy import Select, and_, bindparam, select, text
 from sqlalchemy.dialects import sqlite
 from werkzeug.exceptions import NotFound
 
 from lms.attendance.clock import AttendanceSettings
 from lms.attendance.models import Attendance
-from lms.attendance.services import attendances, enrollments, sessions_table
+from lms.attendance.services import attendances
 from lms.auth.loading import user_by_token, with_user
 from lms.auth.models import User
 from lms.classes.models import Class, ClassSession
@@ -170,16 +170,15 @@ def load_for_checkin(
 
 # --- the writes of a new check-in: the one place they happen ----------------------------------
 #
-# The mark, the two rollups it moves (ClassSession.marked_count, Enrollment.attended_count) and
-# its audit row, in the caller's transaction. A rollup that must move with every check-in is one
-# more UPDATE here, in both forms: a CTE reading `mark` (PostgreSQL), a statement after the mark
-# (SQLite). (Database triggers on these tables fire here too: the statements are plain SQL.)
+# The mark and its audit row, in the caller's transaction. The database moves the counters the
+# mark feeds (ClassSession.marked_count, Enrollment.attended_count) and the report rollups with
+# its triggers, in the same statement (lms.reports.rollups).
 
 # PostgreSQL: one statement, one round trip (each round trip costs CPU in both processes, and
 # the session row stays locked until the commit: fewer round trips, shorter lock).
 # The session row is locked first, as write_marks locks it first: a roster save of the same
 # session never waits for this insert while this waits for its lock (no deadlock).
-# No mark is written when one exists (ON CONFLICT): then `mark` is empty, nothing else moves
+# No mark is written when one exists (ON CONFLICT): then `mark` is empty, nothing is audited
 # and the statement returns no row.
 _PG_CHECKIN = text("""
 WITH locked AS (
@@ -190,12 +189,6 @@ WITH locked AS (
     SELECT id, :_eid, :_status, '', 'checkin', :_uid, :_at FROM locked
     ON CONFLICT (session_id, enrollment_id) DO NOTHING
     RETURNING id, session_id, enrollment_id
-), session_count AS (
-    UPDATE class_sessions SET marked_count = marked_count + 1
-    WHERE id = (SELECT session_id FROM mark)
-), enrolment_count AS (
-    UPDATE enrollments SET attended_count = attended_count + 1
-    WHERE id = (SELECT enrollment_id FROM mark)
 ), audit AS (
     INSERT INTO audit_log
         (at, actor_id, action, object_type, object_id, session_id, new_value, method)
@@ -209,7 +202,7 @@ SELECT id FROM mark
 
 @functools.cache
 def _sqlite_writes() -> tuple[Any, tuple[Any, ...]]:
-    """SQLite: the mark, then (only if it was new) the rollups and the audit row. Built once:
+    """SQLite: the mark, then (only if it was new) the audit row. Built once:
     building a statement per request cost more than running it. The driver opens the write
     transaction at the insert; the commit follows at once (one short transaction)."""
     insert_mark = (
@@ -221,12 +214,6 @@ def _sqlite_writes() -> tuple[Any, tuple[Any, ...]]:
         .returning(attendances.c.id)
     )
     after_mark = (
-        update(sessions_table)
-        .where(sessions_table.c.id == bindparam("_sid"))
-        .values(marked_count=sessions_table.c.marked_count + 1),
-        update(enrollments)
-        .where(enrollments.c.id == bindparam("_eid"))
-        .values(attended_count=enrollments.c.attended_count + 1),
         AuditLog.__table__.insert().values(
             at=bindparam("_at"), actor_id=bindparam("_uid"), action="attendance",
             object_type="enrollments", object_id=bindparam("_eid"),
@@ -240,7 +227,7 @@ def _sqlite_writes() -> tuple[Any, tuple[Any, ...]]:
 def record_checkin(
     *, session_id: int, enrollment_id: int, user_id: int, status: str, at: datetime
 ) -> bool:
-    """Write a new check-in (mark, rollups, audit) in the current transaction. False, and
+    """Write a new check-in (mark, audit) in the current transaction. False, and
     nothing written, when the enrolment already has a mark at this session (a concurrent
     request of the same trainee won)."""
     connection = db.session.connection()  # Core on the session's connection: same transaction

@@ -7,11 +7,15 @@ from datetime import datetime
 from sqlalchemy import CheckConstraint, ForeignKey, String, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column
 
+from lms.core.columns import in_list
 from lms.core.types import UTCDateTime, utcnow
 from lms.extensions import db
 
 STATUSES = ("present", "late", "excused", "absent")
-ATTENDED = ("present", "late")
+# The counter of the enrolment (Enrollment.<name>_count) each status feeds. The database keeps
+# the counters (lms.reports.rollups.counters): no Python code writes them.
+COUNTER = {"present": "attended", "late": "attended", "excused": "excused", "absent": "absent"}
+ATTENDED = tuple(s for s in STATUSES if COUNTER[s] == "attended")  # present or late
 METHODS = ("roster", "checkin", "import", "walkin")
 
 
@@ -19,8 +23,8 @@ class Attendance(db.Model):
     __tablename__ = "attendances"
     __table_args__ = (
         UniqueConstraint("session_id", "enrollment_id"),
-        CheckConstraint("status IN ('present', 'late', 'excused', 'absent')", name="status"),
-        CheckConstraint("method IN ('roster', 'checkin', 'import', 'walkin')", name="method"),
+        CheckConstraint(in_list("status", STATUSES), name="status"),
+        CheckConstraint(in_list("method", METHODS), name="method"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)

@@ -1,10 +1,10 @@
-"""Marking attendance: who may mark, when, and the one write path that keeps rollups exact.
+"""Marking attendance: who may mark, when, and the one write path of the marks.
 
 Every change of an attendance row goes through `write_marks` (roster, walk-in, import; the
-check-in has its own lean insert-only path in checkin.py that keeps the same invariants):
-only rows whose status or note differ from the database are written, the rollups
-(Enrollment.attended/excused/absent_count, ClassSession.marked_count) move by the delta of
-each changed row in the same transaction, and one audit entry is added per change.
+check-in has its own lean insert-only path in checkin_sql.py): only rows whose status or note
+differ from the database are written, and one audit entry is added per change. The counters
+(Enrollment.attended/excused/absent_count, ClassSession.marked_count) are moved by the
+database itself, in the same statement, whoever writes the rows (lms.reports.rollups.counters).
 """
 
 from __future__ import annotations
@@ -37,8 +37,6 @@ from lms.extensions import db
 
 NOTE_MAX = 500
 MARK_METHODS = ("roster", "import", "walkin")
-# Which rollup column a status feeds.
-COUNTER = {"present": "attended", "late": "attended", "excused": "excused", "absent": "absent"}
 
 attendances = Attendance.__table__
 enrollments = Enrollment.__table__
@@ -191,7 +189,6 @@ def write_marks(
     now = utcnow()
     actor_id = actor.id if actor is not None else None
     to_insert, to_update, audit = [], [], []
-    deltas: dict[int, dict[str, int]] = {}
     for enrollment_id, (status, note) in marks.items():
         old = current.get(enrollment_id)
         if old is not None and old.status == status and old.note == note:
@@ -203,11 +200,6 @@ def write_marks(
         else:
             to_update.append({"_id": old.id, **{f"_{k}": v for k, v in values.items()}})
         old_status = old.status if old is not None else None
-        if old_status != status:
-            delta = deltas.setdefault(enrollment_id, {"attended": 0, "excused": 0, "absent": 0})
-            if old_status is not None:
-                delta[COUNTER[old_status]] -= 1
-            delta[COUNTER[status]] += 1
         audit.append({
             "at": now, "actor_id": actor_id, "action": "attendance",
             "object_type": "enrollments", "object_id": enrollment_id, "session_id": session.id,
@@ -222,21 +214,8 @@ def write_marks(
             raise DomainError(
                 _l("Someone else changed this attendance at the same moment. Reload and retry.")
             )
-        db.session.execute(
-            update(sessions_table)
-            .where(sessions_table.c.id == session.id)
-            .values(marked_count=sessions_table.c.marked_count + len(to_insert))
-        )
     if to_update:
-        db.session.execute(
-            update(attendances)
-            .where(attendances.c.id == bindparam("_id"))
-            .values(status=bindparam("_status"), note=bindparam("_note"),
-                    method=bindparam("_method"), marked_by_id=bindparam("_marked_by_id"),
-                    marked_at=bindparam("_marked_at")),
-            to_update,
-        )
-    apply_rollup_deltas(deltas)
+        _update_marks(to_update)
     db.session.execute(AuditLog.__table__.insert(), audit)
     _expire_loaded(session, marks)
     return MarkResult(len(audit), len(to_insert))
@@ -282,44 +261,39 @@ def _insert_new_marks(rows: list[dict]) -> list:
     ).all()
 
 
-def apply_rollup_deltas(deltas: dict[int, dict[str, int]]) -> None:
-    """Move each enrolment's counters by its delta, in one statement (PostgreSQL: over arrays,
-    ~5× faster than psycopg's executemany of 300 rows) or one executemany."""
-    rows = [
-        {"_eid": eid, "_a": d["attended"], "_e": d["excused"], "_b": d["absent"]}
-        for eid, d in deltas.items()
-        if any(d.values())
-    ]
-    if rows and db.session.get_bind().dialect.name == "postgresql":
-        numbers = postgresql.ARRAY(Integer)
-        delta = func.unnest(
-            *(bindparam(key, [r[key] for r in rows], type_=numbers)
-              for key in ("_eid", "_a", "_e", "_b"))
-        ).table_valued("id", "attended", "excused", "absent").render_derived(name="delta")
+def _update_marks(rows: list[dict]) -> None:
+    """UPDATE the changed marks (one writer, one moment: method, marker and time alike).
+
+    On PostgreSQL one statement over arrays (unnest), not an executemany: the database moves
+    the counters once per statement (a statement trigger), so 300 changes stay one UPDATE of
+    the counters, not 300."""
+    if db.session.get_bind().dialect.name != "postgresql":
         db.session.execute(
-            update(enrollments)
-            .where(enrollments.c.id == delta.c.id)
-            .values(
-                attended_count=enrollments.c.attended_count + delta.c.attended,
-                excused_count=enrollments.c.excused_count + delta.c.excused,
-                absent_count=enrollments.c.absent_count + delta.c.absent,
-            )
-        )
-    elif rows:
-        db.session.execute(
-            update(enrollments)
-            .where(enrollments.c.id == bindparam("_eid"))
-            .values(
-                attended_count=enrollments.c.attended_count + bindparam("_a"),
-                excused_count=enrollments.c.excused_count + bindparam("_e"),
-                absent_count=enrollments.c.absent_count + bindparam("_b"),
-            ),
+            update(attendances)
+            .where(attendances.c.id == bindparam("_id"))
+            .values(status=bindparam("_status"), note=bindparam("_note"),
+                    method=bindparam("_method"), marked_by_id=bindparam("_marked_by_id"),
+                    marked_at=bindparam("_marked_at")),
             rows,
         )
+        return
+    first = rows[0]
+    marks = func.unnest(
+        bindparam("_ids", [r["_id"] for r in rows], type_=postgresql.ARRAY(Integer)),
+        bindparam("_statuses", [r["_status"] for r in rows], type_=postgresql.ARRAY(String)),
+        bindparam("_notes", [r["_note"] for r in rows], type_=postgresql.ARRAY(String)),
+    ).table_valued("id", "status", "note").render_derived(name="marks")
+    db.session.execute(
+        update(attendances)
+        .where(attendances.c.id == marks.c.id)
+        .values(status=marks.c.status, note=marks.c.note, method=first["_method"],
+                marked_by_id=first["_marked_by_id"], marked_at=first["_marked_at"])
+    )
 
 
 def _expire_loaded(session: ClassSession, enrollment_ids) -> None:
-    """Core statements bypass the ORM: make already-loaded objects re-read their counters."""
+    """Core statements bypass the ORM, and the database moved the counters: make
+    already-loaded objects re-read them."""
     db.session.expire(session, ["marked_count"])
     identity_map = db.session.identity_map
     for enrollment_id in enrollment_ids:

@@ -8,6 +8,7 @@ from typing import TYPE_CHECKING
 from sqlalchemy import CheckConstraint, Column, ForeignKey, Index, LargeBinary, String, Table, Text
 from sqlalchemy.orm import Mapped, mapped_column, relationship, validates
 
+from lms.core.columns import in_list
 from lms.core.text import fold, nfc
 from lms.core.types import UTCDateTime, utcnow
 from lms.extensions import db
@@ -32,9 +33,9 @@ class_instructors = Table(
 class Program(db.Model):
     __tablename__ = "programs"
     __table_args__ = (
-        CheckConstraint("kind IN ('course', 'conference')", name="kind"),
+        CheckConstraint(in_list("kind", PROGRAM_KINDS), name="kind"),
         CheckConstraint("min_attendance_pct BETWEEN 0 AND 100", name="min_attendance_pct"),
-        CheckConstraint("excused_rule IN ('absent', 'present', 'excluded')", name="excused_rule"),
+        CheckConstraint(in_list("excused_rule", EXCUSED_RULES), name="excused_rule"),
         CheckConstraint("length(code) > 0 AND length(name) > 0", name="code_name"),
     )
 
@@ -62,14 +63,14 @@ class Class(db.Model):
             "enrolled_count >= 0 AND (capacity IS NULL OR enrolled_count <= capacity)",
             name="enrolled_within_capacity",
         ),
-        CheckConstraint("enrolment_mode IN ('open', 'assigned')", name="enrolment_mode"),
+        CheckConstraint(in_list("enrolment_mode", ENROLMENT_MODES), name="enrolment_mode"),
         CheckConstraint(
             "enrol_closes_on IS NULL OR enrol_opens_on IS NULL"
             " OR enrol_closes_on >= enrol_opens_on",
             name="enrolment_window",
         ),
         CheckConstraint("min_attendance_pct BETWEEN 0 AND 100", name="min_attendance_pct"),
-        CheckConstraint("excused_rule IN ('absent', 'present', 'excluded')", name="excused_rule"),
+        CheckConstraint(in_list("excused_rule", EXCUSED_RULES), name="excused_rule"),
         CheckConstraint(
             "(cancelled_at IS NULL AND cancel_reason IS NULL)"
             " OR (cancelled_at IS NOT NULL AND length(cancel_reason) > 0)",

@@ -7,8 +7,12 @@ from datetime import datetime
 from sqlalchemy import JSON, CheckConstraint, ForeignKey, Index, LargeBinary, String, Text
 from sqlalchemy.orm import Mapped, mapped_column
 
+from lms.core.columns import in_list
 from lms.core.types import UTCDateTime, utcnow
 from lms.extensions import db
+
+HEADER_KINDS = ("party", "state")  # the certificate's header: a Party body or a state body
+JOB_STATUSES = ("queued", "running", "done", "failed")
 
 
 class CenterSettings(db.Model):
@@ -17,7 +21,7 @@ class CenterSettings(db.Model):
     __tablename__ = "center_settings"
     __table_args__ = (
         CheckConstraint("id = 1", name="single_row"),
-        CheckConstraint("header_kind IN ('party', 'state')", name="header_kind"),
+        CheckConstraint(in_list("header_kind", HEADER_KINDS), name="header_kind"),
         CheckConstraint(
             "checkin_opens_minutes >= 0 AND checkin_late_after_minutes >= 0"
             " AND lock_after_hours >= 0",
@@ -64,7 +68,7 @@ class Job(db.Model):
 
     __tablename__ = "jobs"
     __table_args__ = (
-        CheckConstraint("status IN ('queued', 'running', 'done', 'failed')", name="status"),
+        CheckConstraint(in_list("status", JOB_STATUSES), name="status"),
         CheckConstraint("progress >= 0 AND total >= 0", name="progress"),
     )
 

@@ -8,6 +8,7 @@ from typing import TYPE_CHECKING
 from sqlalchemy import CheckConstraint, ForeignKey, Index, String, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
+from lms.core.columns import in_list
 from lms.core.types import UTCDateTime, utcnow
 from lms.extensions import db
 
@@ -25,10 +26,10 @@ class Enrollment(db.Model):
     __tablename__ = "enrollments"
     __table_args__ = (
         UniqueConstraint("class_id", "user_id"),
-        CheckConstraint("status IN ('enrolled', 'waitlisted', 'withdrawn')", name="status"),
-        CheckConstraint("source IN ('self', 'assigned', 'import', 'walkin')", name="source"),
+        CheckConstraint(in_list("status", ENROLMENT_STATUSES), name="status"),
+        CheckConstraint(in_list("source", ENROLMENT_SOURCES), name="source"),
         CheckConstraint(
-            "outcome IS NULL OR outcome IN ('completed', 'not_completed')", name="outcome"
+            "outcome IS NULL OR " + in_list("outcome", OUTCOMES), name="outcome"
         ),
         CheckConstraint("outcome IS NULL OR status = 'enrolled'", name="outcome_only_enrolled"),
         CheckConstraint(

@@ -13,38 +13,26 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import date
 
-from sqlalchemy import Integer, case, cast, extract, func, select
+from sqlalchemy import Date, Integer, case, cast, extract, func, select, text
 
-from lms.classes.models import Class, ClassSession
 from lms.extensions import db
 from lms.reports import rollups
 from lms.reports.models import ClassUnitCount
+from lms.reports.rollups.sql import held_classes as every_held_class
 
 
 def held_classes(start: date, end: date):
-    """Held classes whose first non-cancelled session falls in [start, end], with their keys."""
-    s = ClassSession
-    first = func.min(s.on_date)
-    per_class = (
-        select(
-            s.class_id.label("class_id"),
-            first.label("first_date"),
-            func.max(s.marked_count).label("max_marked"),
-        )
-        .where(s.cancelled_at.is_(None))
-        .group_by(s.class_id)
-        .having(first.between(start, end))
-        .subquery("per_class")
+    """Held classes whose first non-cancelled session falls in [start, end], with their keys
+    (the rule: rollups.sql.held_classes)."""
+    held = (
+        text(every_held_class())
+        .columns(class_id=Integer, program_id=Integer, first_date=Date)
+        .subquery("every_held")
     )
-    month = cast(extract("month", per_class.c.first_date), Integer)
+    month = cast(extract("month", held.c.first_date), Integer)
     return (
-        select(
-            per_class.c.class_id,
-            Class.program_id.label("program_id"),
-            month.label("month"),
-        )
-        .join(Class, Class.id == per_class.c.class_id)
-        .where(Class.cancelled_at.is_(None), per_class.c.max_marked > 0)
+        select(held.c.class_id, held.c.program_id, month.label("month"))
+        .where(held.c.first_date.between(start, end))
         # Materialised: the keys are worked out once per class, not per joined row.
         .cte("held")
         .prefix_with("MATERIALIZED")

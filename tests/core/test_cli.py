@@ -180,9 +180,9 @@ def test_drain_report_keys_stores_every_pending_person(app, make):
     from tests.reports.test_rollups import assert_rollups_equal_a_recount
 
     klass = make.klass()
-    make.session(klass, marked_count=1)
+    session = make.session(klass)
     for _ in range(3):
-        make.enrollment(klass, attended_count=1)
+        make.attendance(session, make.enrollment(klass))
     db.session.commit()
     people = db.session.scalars(select(PendingTraineeKeys.user_id)).all()
     assert len(set(people)) == 3  # appended by the triggers

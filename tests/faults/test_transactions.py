@@ -105,7 +105,8 @@ def test_a_crash_halfway_through_saving_300_marks_saves_none_of_them(client, log
     login(instructor)
     url = f"/sessions/{session.id}/attendance"
 
-    # After the INSERT of the new rows and the UPDATE of the old ones, before the rollups.
+    # After the INSERT of the new rows and the UPDATE of the old ones (the counters moved by the
+    # database with them), before the audit rows.
     _crashes(client, url, form, table="attendances", nth=2)
 
     assert client.post(url, data=form).status_code == 302

@@ -1,10 +1,9 @@
 """Every counting rule of DOMAIN.md on small hand-built data."""
 
-from datetime import date
+from datetime import date, timedelta
 
 import pytest
 
-from lms.attendance.models import Attendance
 from lms.certificates.models import Certificate
 from lms.core.types import utcnow
 from lms.extensions import db
@@ -81,6 +80,51 @@ def test_marks_on_a_cancelled_session_do_not_make_a_class_held(make, held):
     session.cancelled_at, session.cancel_reason = utcnow(), "Mất điện"
     make.session(klass, on_date=date(Y, 3, 6))
     assert compute_report(Y).total.held_classes == 0
+
+
+def test_marks_at_a_session_cancelled_afterwards_count_nowhere_until_it_is_restored(make, held):
+    """Cancelled after it was marked, a session's marks leave the held classes, the
+    trainee-attendances, the unique trainees, the participation and the enrolments' counters
+    (their attendance rate); restored, they come back. Exactly, in both directions."""
+    from lms.classes.sessions import cancel_session
+
+    klass, first = held()
+    second = make.session(klass, on_date=date(Y, 3, 12))
+    only_first = attend(make, first)
+    make.attendance(second, only_first, "absent")
+    both = attend(make, first)
+    make.attendance(second, both, "late")
+    only_second = attend(make, first, status="excused")
+    make.attendance(second, only_second, "present")
+    director = make.director()
+
+    def figures():
+        t = compute_report(Y).total
+        return t.held_classes, t.enrolled, t.trainee_attendances, t.unique_trainees
+
+    def counters(enrollment):
+        db.session.refresh(enrollment)
+        e = enrollment
+        return e.attended_count, e.excused_count, e.absent_count
+
+    assert figures() == (1, 3, 3, 3)
+    assert counters(only_first) == (1, 0, 1)
+    cancel_session(first, "Mất điện", actor=director)
+    assert figures() == (1, 3, 2, 2)
+    assert compute_report(Y).total.participation_pct == 67  # 2 of 3, rounded
+    assert [counters(e) for e in (only_first, both, only_second)] == [
+        (0, 0, 1), (1, 0, 0), (1, 0, 0)]
+    cancel_session(second, "Mất điện", actor=director)
+    assert figures() == (0, 0, 0, 0)
+    assert counters(both) == (0, 0, 0)
+    second.cancelled_at, second.cancel_reason = None, None  # restored
+    db.session.flush()
+    assert figures() == (1, 3, 2, 2)
+    first.cancelled_at, first.cancel_reason = None, None
+    db.session.flush()
+    assert figures() == (1, 3, 3, 3)
+    assert [counters(e) for e in (only_first, both, only_second)] == [
+        (1, 0, 1), (2, 0, 0), (1, 1, 0)]
 
 
 def test_year_is_that_of_the_first_session_not_cancelled(make, held):
@@ -173,21 +217,20 @@ def test_achievement_rounds_half_up(actual, planned, expected):
 
 
 def test_changing_one_mark_changes_the_report_by_exactly_one(make, held):
+    """Through the real marking service: whatever moves the counters must move the report."""
+    from lms.attendance.services import mark_attendance
+
     _, session = held()
     enrollments = [attend(make, session) for _ in range(5)]
+    director = make.director()
+    later = utcnow() + timedelta(days=3650)  # the session is locked: a director with a reason
     before = compute_report(Y).total.trainee_attendances
-    # A present mark becomes absent, with its rollup in the same transaction.
     target = enrollments[2]
-    row = db.session.query(Attendance).filter_by(enrollment_id=target.id).one()
-    row.status = "absent"
-    target.attended_count -= 1
-    target.absent_count += 1
-    db.session.flush()
+    mark_attendance(session, {target.id: ("absent", "")}, actor=director, reason="Sổ giấy",
+                    now=later)
     assert compute_report(Y).total.trainee_attendances == before - 1
-    row.status = "late"
-    target.attended_count += 1
-    target.absent_count -= 1
-    db.session.flush()
+    mark_attendance(session, {target.id: ("late", "")}, actor=director, reason="Sổ giấy",
+                    now=later)
     assert compute_report(Y).total.trainee_attendances == before
 
 

@@ -1,0 +1,69 @@
+"""Migration c4e1a9d27f53 (the database keeps the attendance counters): on a database written
+by the old code, the upgrade recounts the counters by the new rule (marks at a cancelled
+session left out) and the report's rollups with them; the downgrade restores the old rule."""
+
+from datetime import date
+
+from flask_migrate import downgrade, upgrade
+from sqlalchemy import select, update
+
+from lms import create_app
+from lms.classes.models import ClassSession
+from lms.core.types import utcnow
+from lms.enrollment.models import Enrollment
+from lms.extensions import db
+from lms.reports.models import ClassUnitCount
+from tests.attendance.test_counter_invariants import assert_counters_match_rows
+from tests.core.test_migrations import ROOT, empty_database_url  # noqa: F401  (a fixture)
+from tests.factories import Factories
+
+
+def _state(enrolment_id: int):
+    counters = db.session.execute(select(
+        Enrollment.attended_count, Enrollment.excused_count, Enrollment.absent_count,
+    ).where(Enrollment.id == enrolment_id)).one()
+    marked = db.session.scalars(select(ClassSession.marked_count).order_by(ClassSession.id))
+    participants = db.session.scalar(select(ClassUnitCount.participants))
+    return tuple(counters), list(marked), participants
+
+
+def test_the_upgrade_recounts_the_counters_and_the_downgrade_restores_the_old_rule(
+    empty_database_url,  # noqa: F811
+):
+    app = create_app({"SECRET_KEY": "x" * 40, "DATABASE_URL": empty_database_url})
+    directory = str(ROOT / "migrations")
+    with app.app_context():
+        upgrade(directory=directory, revision="7c3f9a2d5b18")
+        make = Factories()
+        klass = make.klass(start_date=date(2019, 3, 4))
+        cancelled = make.session(klass, on_date=date(2019, 3, 4))
+        held = make.session(klass, on_date=date(2019, 3, 5))
+        enrolment = make.enrollment(klass)
+        make.attendance(cancelled, enrolment, "present")
+        make.attendance(held, enrolment, "absent")
+        cancelled.cancelled_at, cancelled.cancel_reason = utcnow(), "Mất điện"
+        # As the application kept them before: every mark counted, the cancelled one too.
+        db.session.execute(update(Enrollment).values(attended_count=1, absent_count=1))
+        db.session.execute(update(ClassSession).values(marked_count=1))
+        db.session.commit()
+        assert _state(enrolment.id) == ((1, 0, 1), [1, 1], 1)
+
+        upgrade(directory=directory)
+        assert _state(enrolment.id) == ((0, 0, 1), [1, 1], 0)
+        assert_counters_match_rows()
+        held.cancelled_at, held.cancel_reason = utcnow(), "Bão"  # the triggers are in place
+        db.session.commit()
+        assert _state(enrolment.id) == ((0, 0, 0), [1, 1], 0)
+        cancelled.cancelled_at, cancelled.cancel_reason = None, None
+        held.cancelled_at, held.cancel_reason = None, None
+        db.session.commit()
+        assert _state(enrolment.id) == ((1, 0, 1), [1, 1], 1)
+        cancelled.cancelled_at, cancelled.cancel_reason = utcnow(), "Mất điện"
+        db.session.commit()
+
+        downgrade(directory=directory, revision="7c3f9a2d5b18")
+        assert _state(enrolment.id) == ((1, 0, 1), [1, 1], 1)
+        upgrade(directory=directory)
+        assert _state(enrolment.id) == ((0, 0, 1), [1, 1], 0)
+        db.session.remove()
+        db.engine.dispose()
