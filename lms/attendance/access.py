@@ -14,12 +14,12 @@ from lms.extensions import db
 def session_for_marker(session_id: int) -> ClassSession:
     """The session, if the signed-in person may mark it; 404 otherwise."""
     session = db.get_or_404(ClassSession, session_id)
-    require_marker(session.klass, current_user._get_current_object())
+    require_marker(session.klass, actor=current_user._get_current_object())
     return session
 
 
 def class_for_marker(class_id: int) -> Class:
     """The class, if the signed-in person may mark it; 404 otherwise."""
     klass = db.get_or_404(Class, class_id)
-    require_marker(klass, current_user._get_current_object())
+    require_marker(klass, actor=current_user._get_current_object())
     return klass

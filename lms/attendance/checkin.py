@@ -102,7 +102,7 @@ def clean_code(raw: str | None) -> str:
 
 def open_checkin(session: ClassSession, *, actor: User) -> None:
     """Give the session its check-in secret (once): the projector can then show codes."""
-    require_marker(session.klass, actor)
+    require_marker(session.klass, actor=actor)
     if session.is_cancelled or session.klass.is_cancelled:
         raise DomainError(_l("This session is cancelled: attendance cannot be taken."))
     if session.checkin_secret is None:

@@ -28,6 +28,7 @@ from lms.attendance.clock import (
 from lms.attendance.models import STATUSES, Attendance
 from lms.auth.models import User
 from lms.classes.models import Class, ClassSession, class_instructors
+from lms.core.actors import actor_id
 from lms.core.models import AuditLog
 from lms.core.text import nfc
 from lms.core.types import utcnow
@@ -63,13 +64,13 @@ def is_instructor_of(class_id: int, user: User) -> bool:
     )
 
 
-def can_mark(klass: Class, actor: User) -> bool:
+def can_mark(klass: Class, *, actor: User) -> bool:
     return actor.is_director or (actor.is_instructor and is_instructor_of(klass.id, actor))
 
 
-def require_marker(klass: Class, actor: User) -> None:
+def require_marker(klass: Class, *, actor: User) -> None:
     """Instructors of this class and directors; for anyone else the class does not exist."""
-    if not can_mark(klass, actor):
+    if not can_mark(klass, actor=actor):
         raise NotFound()
 
 
@@ -113,7 +114,7 @@ def mark_attendance(
     """Save marks {enrollment_id: (status, note)} for one session; write only what changed."""
     if method not in MARK_METHODS:
         raise ValueError(f"unknown method {method!r}")
-    require_marker(session.klass, actor)
+    require_marker(session.klass, actor=actor)
     settings = attendance_settings()
     reason = nfc(reason) or None
     check_markable(session, actor=actor, reason=reason, now=now or local_now(), settings=settings)
@@ -154,7 +155,7 @@ def write_marks(
     session: ClassSession,
     marks: dict[int, tuple[str, str]],
     *,
-    actor: User | None,
+    actor: User,
     method: str,
     reason: str | None = None,
 ) -> MarkResult:
@@ -187,21 +188,21 @@ def write_marks(
         )
     }
     now = utcnow()
-    actor_id = actor.id if actor is not None else None
+    marker_id = actor_id(actor)
     to_insert, to_update, audit = [], [], []
     for enrollment_id, (status, note) in marks.items():
         old = current.get(enrollment_id)
         if old is not None and old.status == status and old.note == note:
             continue
         values = {"status": status, "note": note, "method": method,
-                  "marked_by_id": actor_id, "marked_at": now}
+                  "marked_by_id": marker_id, "marked_at": now}
         if old is None:
             to_insert.append({"session_id": session.id, "enrollment_id": enrollment_id, **values})
         else:
             to_update.append({"_id": old.id, **{f"_{k}": v for k, v in values.items()}})
         old_status = old.status if old is not None else None
         audit.append({
-            "at": now, "actor_id": actor_id, "action": "attendance",
+            "at": now, "actor_id": marker_id, "action": "attendance",
             "object_type": "enrollments", "object_id": enrollment_id, "session_id": session.id,
             "old_value": old_status, "new_value": status, "method": method, "reason": reason,
             "details": {"note": note} if note or (old is not None and old.note) else None,

@@ -107,7 +107,7 @@ def add_walkin(
     """Enrol a person who came without being enrolled (an existing user, or a new trainee with
     name and unit) from this session's date, and mark them present: one transaction."""
     klass = session.klass
-    require_marker(klass, actor)
+    require_marker(klass, actor=actor)
     check_markable(
         session, actor=actor, reason=None, now=now or local_now(), settings=attendance_settings()
     )

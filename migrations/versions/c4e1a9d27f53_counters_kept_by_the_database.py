@@ -1,7 +1,7 @@
 """counters kept by the database: marks move their session's and enrolment's counters
 
 Revision ID: c4e1a9d27f53
-Revises: 7c3f9a2d5b18
+Revises: 09c9e4e9987e
 Create Date: 2026-12-10 10:00:00.000000
 
 ClassSession.marked_count and Enrollment.attended/excused/absent_count are no longer moved by
@@ -23,7 +23,7 @@ from alembic import op
 
 # revision identifiers, used by Alembic.
 revision = 'c4e1a9d27f53'
-down_revision = '7c3f9a2d5b18'
+down_revision = '09c9e4e9987e'
 branch_labels = None
 depends_on = None
 
