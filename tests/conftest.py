@@ -64,7 +64,11 @@ def _prepare_schema() -> None:
     global _pg_ready
     if PG_URL:
         if not _pg_ready:
-            db.drop_all()
+            # The whole schema, not only the tables this branch knows: a database left by a
+            # run of another branch may hold tables whose foreign keys stop drop_all().
+            with db.engine.begin() as connection:
+                connection.execute(text("DROP SCHEMA public CASCADE"))
+                connection.execute(text("CREATE SCHEMA public"))
             db.create_all()
             _pg_ready = True
     else:

@@ -49,6 +49,9 @@ def test_the_upgrade_recounts_the_counters_and_the_downgrade_restores_the_old_ru
         db.session.execute(update(ClassSession).values(marked_count=1))
         db.session.commit()
         assert _state(enrolment.id) == ((1, 0, 1), [1, 1], 1)
+        # The read above holds its table locks until the transaction ends; on PostgreSQL the
+        # migration's DDL (on another connection) would wait for it for ever.
+        db.session.commit()
 
         upgrade(directory=directory)
         assert _state(enrolment.id) == ((0, 0, 1), [1, 1], 0)
@@ -65,6 +68,7 @@ def test_the_upgrade_recounts_the_counters_and_the_downgrade_restores_the_old_ru
 
         downgrade(directory=directory, revision=BEFORE)
         assert _state(enrolment.id) == ((1, 0, 1), [1, 1], 1)
+        db.session.commit()
         upgrade(directory=directory)
         assert _state(enrolment.id) == ((0, 0, 1), [1, 1], 0)
         db.session.remove()
