@@ -18,6 +18,7 @@ from lms.classes.models import Class, ClassSession
 from lms.core import audit
 from lms.core.actors import SystemActor, actor_id, require
 from lms.core.clock import local_now
+from lms.core.text import nfc
 from lms.core.types import utcnow
 from lms.enrollment.models import Enrollment
 from lms.errors import DomainError
@@ -129,3 +130,48 @@ def close_out(
         if loaded is not None:
             db.session.expire(loaded, ["outcome", "outcome_at"])
     return CloseOutResult(completed, len(outcomes) - completed)
+
+
+def reopen(klass: Class, reason: str, *, actor: User | SystemActor) -> None:
+    """Director: reopen a closed-out class with a reason (audited), so that its marks and
+    sessions can be corrected by the usual roles and locks. The outcomes stay as they were
+    until the class is closed out again, which recomputes every one of them by the class's
+    rule (DOMAIN.md "Corrections after close-out"). Certificates are never touched."""
+    try:
+        require(actor, "director")
+    except DomainError:
+        raise NotFound() from None
+    reason = nfc(reason) or ""
+    if not reason:
+        raise DomainError(_l("Give the reason for reopening the class."), field="reason")
+    if klass.is_cancelled:
+        raise DomainError(_l("A cancelled class cannot be reopened."))
+    if klass.closed_at is None:
+        raise DomainError(_l("This class is not closed out."))
+    old = klass.closed_at.isoformat()
+    klass.closed_at = None
+    klass.closed_by_id = None
+    audit.record("class.reopen", klass, actor=actor, old_value=old, new_value="reopened",
+                 reason=reason)
+    db.session.flush()
+
+
+@dataclass(frozen=True)
+class Reopening:
+    at: datetime
+    by: str
+    reason: str
+
+
+def last_reopening(klass: Class) -> Reopening | None:
+    """The latest time the class was reopened (from the audit log), for its pages."""
+    row = db.session.execute(
+        select(audit.AuditLog.at, User.full_name, audit.AuditLog.reason)
+        .outerjoin(User, User.id == audit.AuditLog.actor_id)
+        .where(audit.AuditLog.object_type == Class.__tablename__,
+               audit.AuditLog.object_id == klass.id,
+               audit.AuditLog.action == "class.reopen")
+        .order_by(audit.AuditLog.id.desc())
+        .limit(1)
+    ).first()
+    return Reopening(row[0], row[1] or "", row[2] or "") if row else None

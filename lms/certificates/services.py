@@ -7,7 +7,7 @@ from collections.abc import Sequence
 from datetime import date
 
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import select
+from sqlalchemy import or_, select
 from sqlalchemy.orm import selectinload
 from werkzeug.exceptions import NotFound
 
@@ -298,6 +298,25 @@ def class_certificates(klass: Class) -> list[tuple[Enrollment, Certificate | Non
         )
     }
     return [(e, by_enrollment.get(e.id)) for e in enrollments]
+
+
+def certificates_to_review(klass: Class) -> list[tuple[Enrollment, Certificate]]:
+    """Valid certificates of enrolments that are no longer completed (a close-out after a
+    correction changed the outcome): shown to the director, who decides; never revoked here."""
+    rows = db.session.execute(
+        select(Enrollment, Certificate)
+        .join(Certificate, Certificate.enrollment_id == Enrollment.id)
+        .join(User, Enrollment.user_id == User.id)
+        .where(
+            Enrollment.class_id == klass.id,
+            Certificate.revoked_at.is_(None),
+            or_(Enrollment.outcome.is_(None), Enrollment.outcome != "completed",
+                Enrollment.status != "enrolled"),
+        )
+        .options(selectinload(Enrollment.user))
+        .order_by(User.sort_key, Certificate.id)
+    )
+    return [(e, c) for e, c in rows]
 
 
 def valid_class_certificates(klass: Class) -> list[Certificate]:

@@ -74,6 +74,7 @@ def class_certificates(class_id: int):
         "certificates/class.html",
         klass=klass,
         rows=rows,
+        to_review=services.certificates_to_review(klass),
         pending=sum(1 for _e, cert in rows if cert is None),
         issued=sum(1 for _e, cert in rows if cert is not None),
         form=ActionForm(),

@@ -155,19 +155,77 @@ def update_session(session: ClassSession, data: SessionData, *, actor: Actor) ->
     )
 
 
-def cancel_session(session: ClassSession, reason: str, *, actor: Actor) -> None:
-    """Cancel one session with a reason: it leaves every attendance denominator."""
+def cancel_session(
+    session: ClassSession, reason: str, *, actor: Actor, marks_confirmed: int | None = None
+) -> None:
+    """Cancel one session with a reason: it leaves every attendance denominator, and its marks
+    count nowhere (DOMAIN.md "Cancelled sessions never count"; the triggers move the counters).
+    A session with marks is cancelled only once the director has confirmed how many marks it
+    sets aside (`marks_confirmed`, the count shown to them)."""
     require(actor, "director", message=DIRECTORS_ONLY)
     reason = nfc(reason) or ""
     if not reason:
         raise DomainError(_l("Give the reason for cancelling."), field="reason")
     if session.is_cancelled:
         raise DomainError(_l("This session is already cancelled."))
+    _require_open(session.klass)
+    marks = marks_at(session)
+    if marks and marks_confirmed != marks:
+        raise MarksToConfirm(marks)
     session.cancelled_at = utcnow()
     session.cancel_reason = reason
     db.session.flush()
-    record("session.cancel", session, actor=actor, reason=reason)
+    record("session.cancel", session, actor=actor, reason=reason,
+           details={"marks_set_aside": marks} if marks else None)
     notices.session_cancelled(session)
+
+
+class MarksToConfirm(DomainError):
+    """A session with marks: cancelling it sets them aside, and the director must say so."""
+
+    def __init__(self, marks: int):
+        super().__init__(
+            _l("This session has %(n)d attendance mark(s): cancelling it sets them aside (they "
+               "will count nowhere until the session is restored). Confirm to cancel.", n=marks)
+        )
+        self.marks = marks
+
+
+def marks_at(session: ClassSession) -> int:
+    """How many attendance marks the session holds (the counter the database keeps)."""
+    return db.session.scalar(
+        select(ClassSession.marked_count).where(ClassSession.id == session.id)
+    ) or 0
+
+
+def _require_open(klass: Class) -> None:
+    # A closed-out class's outcomes were computed from its sessions: reopen it first, and
+    # closing it out again recomputes them.
+    if klass.closed_at is not None:
+        raise DomainError(
+            _l("The class has been closed out: reopen it before changing its sessions.")
+        )
+
+
+def restore_session(session: ClassSession, reason: str, *, actor: Actor) -> int:
+    """Director: undo a session's cancellation, with a reason (audited). Its marks count
+    again; returns how many."""
+    require(actor, "director", message=DIRECTORS_ONLY)
+    reason = nfc(reason) or ""
+    if not reason:
+        raise DomainError(_l("Give the reason for restoring the session."), field="reason")
+    if not session.is_cancelled:
+        raise DomainError(_l("This session is not cancelled."))
+    _require_active(session.klass)
+    _require_open(session.klass)
+    old = session.cancel_reason
+    session.cancelled_at = None
+    session.cancel_reason = None
+    db.session.flush()
+    marks = marks_at(session)
+    record("session.restore", session, actor=actor, reason=reason, old_value=old,
+           details={"marks_restored": marks})
+    return marks
 
 
 def find_conflicts(klass: Class) -> list[Conflict]:

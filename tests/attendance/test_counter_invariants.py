@@ -148,7 +148,7 @@ def test_roster_import_beside_marks(course, make):
 def test_session_cancelled_and_restored_by_the_service_the_orm_and_plain_sql(course):
     _klass, sessions, people, director = course
     mark_all(course)
-    cancel_session(sessions[1], "Mưa bão", actor=director)
+    cancel_session(sessions[1], "Mưa bão", actor=director, marks_confirmed=4)
     assert_counters_match_rows()
     attended = db.session.scalar(select(Enrollment.attended_count).where(
         Enrollment.id == people[0].id))
@@ -169,7 +169,7 @@ def test_cancelled_session_keeps_its_marks_out_when_they_change(course):
     """A mark changed or removed while its session is cancelled moves no enrolment counter."""
     _klass, sessions, people, director = course
     mark_all(course)
-    cancel_session(sessions[0], "Trùng lịch", actor=director)
+    cancel_session(sessions[0], "Trùng lịch", actor=director, marks_confirmed=4)
     db.session.execute(update(Attendance).where(Attendance.session_id == sessions[0].id)
                        .values(status="absent"))
     assert_counters_match_rows()
@@ -184,7 +184,7 @@ def test_cancelled_session_keeps_its_marks_out_when_they_change(course):
 def test_sessions_and_enrolments_deleted_with_their_marks(course):
     _klass, sessions, people, director = course
     mark_all(course)
-    cancel_session(sessions[0], "Trùng lịch", actor=director)
+    cancel_session(sessions[0], "Trùng lịch", actor=director, marks_confirmed=4)
     db.session.execute(delete(ClassSession).where(ClassSession.id.in_(
         [sessions[0].id, sessions[1].id])))  # one cancelled, one not: their marks cascade
     assert_counters_match_rows()
@@ -197,7 +197,7 @@ def test_marks_moved_to_another_session_or_enrolment(course):
     _klass, sessions, people, director = course
     mark_all(course)
     db.session.execute(delete(Attendance).where(Attendance.session_id == sessions[3].id))
-    cancel_session(sessions[2], "Trùng lịch", actor=director)
+    cancel_session(sessions[2], "Trùng lịch", actor=director, marks_confirmed=4)
     db.session.execute(update(Attendance).where(Attendance.session_id == sessions[2].id)
                        .values(session_id=sessions[3].id))  # cancelled -> held session
     assert_counters_match_rows()

@@ -109,12 +109,12 @@ def test_marks_at_a_session_cancelled_afterwards_count_nowhere_until_it_is_resto
 
     assert figures() == (1, 3, 3, 3)
     assert counters(only_first) == (1, 0, 1)
-    cancel_session(first, "Mất điện", actor=director)
+    cancel_session(first, "Mất điện", actor=director, marks_confirmed=3)
     assert figures() == (1, 3, 2, 2)
     assert compute_report(Y).total.participation_pct == 67  # 2 of 3, rounded
     assert [counters(e) for e in (only_first, both, only_second)] == [
         (0, 0, 1), (1, 0, 0), (1, 0, 0)]
-    cancel_session(second, "Mất điện", actor=director)
+    cancel_session(second, "Mất điện", actor=director, marks_confirmed=3)
     assert figures() == (0, 0, 0, 0)
     assert counters(both) == (0, 0, 0)
     second.cancelled_at, second.cancel_reason = None, None  # restored
