@@ -21,11 +21,12 @@ from lms.attendance.access import (
 )
 from lms.attendance.blueprint import bp, translated_labels
 from lms.attendance.clock import attendance_settings, is_locked, locks_at
-from lms.attendance.closeout import close_out, list_missing_marks
+from lms.attendance.closeout import close_out, list_missing_marks, reopen
 from lms.attendance.forms import RosterForm, roster_marks
 from lms.attendance.grid import OUTSIDE, class_grid, my_attendance, my_classes
 from lms.attendance.models import STATUSES
 from lms.attendance.queries import list_roster, list_session_audit
+from lms.classes.forms import ReasonForm
 from lms.classes.models import Class, ClassSession, class_instructors
 from lms.core.clock import local_now, local_today
 from lms.core.forms import ActionForm
@@ -172,6 +173,21 @@ def close_out_class(class_id: int):
                   "completed.", completed=result.completed, not_completed=result.not_completed),
                 "success",
             )
+    return redirect(url_for("classes.hub", class_id=class_id))
+
+
+@bp.post("/classes/<int:class_id>/reopen")
+def reopen_class(class_id: int):
+    klass = db.get_or_404(Class, class_id)
+    form = ReasonForm(prefix="reopen")
+    if form.validate_on_submit():
+        with saving() as done:
+            reopen(klass, form.reason.data, actor=_user())
+        if done:
+            flash(_("The class is reopened: marks can be corrected, then close it out again."),
+                  "success")
+    else:
+        flash(_("Give the reason for reopening the class."), "error")
     return redirect(url_for("classes.hub", class_id=class_id))
 
 

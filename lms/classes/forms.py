@@ -78,6 +78,17 @@ class CancelForm(Form):
     reason = TextAreaField(_l("Reason"), validators=[DataRequired(), Length(max=1000)])
 
 
+class CancelSessionForm(CancelForm):
+    # The checkbox "set aside N marks" carries N: the service refuses any other count.
+    marks_confirmed = IntegerField(validators=[Optional()])
+
+
+class ReasonForm(Form):
+    """A director's correction (restore a session, reopen a class): the reason is audited."""
+
+    reason = TextAreaField(_l("Reason"), validators=[DataRequired(), Length(max=1000)])
+
+
 class SessionForm(Form):
     on_date = DateField(_l("Date"), validators=[DataRequired()], accept_iso=True)
     starts_at = TimeField(_l("Starts at"), validators=[DataRequired()])

@@ -15,7 +15,7 @@ from sqlalchemy import and_, func, or_, select
 from sqlalchemy.orm import selectinload
 
 from lms.attendance.clock import has_started
-from lms.attendance.closeout import list_missing_marks
+from lms.attendance.closeout import Reopening, last_reopening, list_missing_marks
 from lms.attendance.models import Attendance
 from lms.auth.models import User
 from lms.certificates.models import Certificate
@@ -91,6 +91,7 @@ class Hub:
     close_out: CloseOut | None  # directors only
     outcomes: Outcomes | None  # directors only
     today: date | None = None
+    reopened: Reopening | None = None  # the latest reopening after a close-out (audited)
 
     @property
     def seats_left(self) -> int | None:
@@ -213,4 +214,5 @@ def class_hub(klass: Class, viewer: User, now: datetime) -> Hub:
         close_out=_close_out(klass, lines, now) if director else None,
         outcomes=_outcomes(klass) if director else None,
         today=now.date(),
+        reopened=last_reopening(klass),
     )

@@ -6,6 +6,7 @@ from flask import abort, render_template
 from flask_login import current_user
 
 from lms.classes.blueprint import bp
+from lms.classes.forms import ReasonForm
 from lms.classes.hub import class_hub, hub_class
 from lms.core.clock import local_now
 from lms.core.forms import ActionForm
@@ -18,5 +19,6 @@ def hub(class_id: int):
     if klass is None:
         abort(404)  # other instructors and unknown classes alike
     return render_template(
-        "classes/hub.html", hub=class_hub(klass, viewer, local_now()), action_form=ActionForm()
+        "classes/hub.html", hub=class_hub(klass, viewer, local_now()), action_form=ActionForm(),
+        reopen_form=ReasonForm(formdata=None, prefix="reopen"),
     )

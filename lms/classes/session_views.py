@@ -6,7 +6,7 @@ from flask_login import current_user
 
 from lms.classes import services, sessions
 from lms.classes.blueprint import bp
-from lms.classes.forms import CancelForm, SeriesForm, SessionForm
+from lms.classes.forms import CancelForm, CancelSessionForm, ReasonForm, SeriesForm, SessionForm
 from lms.classes.models import Class, ClassSession
 from lms.classes.rules import class_status
 from lms.core.clock import local_today
@@ -41,6 +41,7 @@ def _render_manage(klass: Class, **forms):
         session_form=session_form,
         series_form=series_form,
         cancel_form=forms.get("cancel_form") or CancelForm(formdata=None),
+        restore_form=ReasonForm(formdata=None, prefix="restore"),
         action_form=ActionForm(),
     )
 
@@ -129,23 +130,44 @@ def session_edit(session_id: int):
         "classes/session_form.html",
         form=form,
         session=session,
-        cancel_form=CancelForm(formdata=None),
+        cancel_form=CancelSessionForm(formdata=None),
+        marks=sessions.marks_at(session),
     )
 
 
 @bp.post("/sessions/<int:session_id>/cancel")
 def session_cancel(session_id: int):
     session = db.get_or_404(ClassSession, session_id)
-    form = CancelForm()
+    form = CancelSessionForm()
     if form.validate_on_submit():
         with saving() as done:
             sessions.cancel_session(
-                session, form.reason.data, actor=current_user._get_current_object()
+                session, form.reason.data, actor=current_user._get_current_object(),
+                marks_confirmed=form.marks_confirmed.data,
             )
         if done:
             flash(_("Session cancelled."), "success")
+        else:
+            return redirect(url_for("classes.session_edit", session_id=session_id))
     else:
         flash(_("Give the reason for cancelling."), "error")
+    return redirect(url_for("classes.class_manage", class_id=session.class_id))
+
+
+@bp.post("/sessions/<int:session_id>/restore")
+def session_restore(session_id: int):
+    session = db.get_or_404(ClassSession, session_id)
+    form = ReasonForm(prefix="restore")
+    if form.validate_on_submit():
+        with saving() as done:
+            marks = sessions.restore_session(
+                session, form.reason.data, actor=current_user._get_current_object()
+            )
+        if done:
+            flash(_("Session restored: %(n)d attendance mark(s) count again.", n=marks),
+                  "success")
+    else:
+        flash(_("Give the reason for restoring the session."), "error")
     return redirect(url_for("classes.class_manage", class_id=session.class_id))
 
 

@@ -6,7 +6,7 @@ from datetime import date
 
 from flask_babel import gettext as _
 
-from lms.core.clock import local_today
+from lms.core.clock import local_now, local_today
 from lms.core.dates import document_date
 from lms.core.exports import Sheet, csv_bytes, xlsx_bytes
 from lms.core.formatting import fmt_number
@@ -117,15 +117,25 @@ def report_xlsx(report: YearReport) -> bytes:
         widths={0: 120},
     )
     notes.rows.insert(0, [_title(report)])
+    notes.rows.insert(1, [read_line(report)])
+    by_program = _sheet(_("By program"), _("Program"), report.programs, report.total)
+    by_program.rows.append([])  # under the table, as on the PDF
+    by_program.rows.append([read_line(report)])
     return xlsx_bytes(
         [
-            _sheet(_("By program"), _("Program"), report.programs, report.total),
+            by_program,
             _sheet(_("By quarter"), _("Quarter"), report.quarters, report.total),
             _sheet(_("By month"), _("Month"), report.months, report.total, plan=False),
             _sheet(_("By unit"), _("Unit"), report.units, report.total, plan=False),
             notes,
         ]
     )
+
+
+def read_line(report: YearReport) -> str:
+    """When the figures were read (the report reflects the rows as they were then)."""
+    at = report.read_at or local_now()
+    return _("Figures as of %(when)s", when=f"{at:%H:%M %d/%m/%Y}")
 
 
 def _title(report: YearReport) -> str:
@@ -188,6 +198,7 @@ def report_pdf(
         trend=figures["trend"],
         rules=[str(rule) for rule in COUNTING_RULES],
         conference_line=_conference_line(report),
+        read_line=read_line(report),
     )
 
 

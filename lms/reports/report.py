@@ -8,13 +8,14 @@ Unique trainees are counted per person and never summed from rows.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from datetime import date
+from datetime import date, datetime
 from decimal import ROUND_HALF_UP, Decimal
 
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import select
 
 from lms.classes.models import Program
+from lms.core.clock import local_now
 from lms.extensions import db
 from lms.reports.counting import Counts
 from lms.reports.models import AnnualPlan
@@ -114,6 +115,7 @@ class YearReport:
     units: list[Row] = field(default_factory=list)
     total: Row = field(default_factory=lambda: Row(None, "TOTAL", "TOTAL"))
     conferences: Row = field(default_factory=lambda: Row(None, "", ""))
+    read_at: datetime | None = None  # when the rows were read, on the center's clock
 
     @property
     def has_plan(self) -> bool:
@@ -165,7 +167,7 @@ def compute_report(
         as_of = None
     if as_of is not None and as_of < start:
         as_of = start
-    report = YearReport(year=year, as_of=as_of)
+    report = YearReport(year=year, as_of=as_of, read_at=local_now())
     plans = _plans(year, as_of)
 
     wanted = breakdowns and not months_only
