@@ -91,10 +91,10 @@ def test_reopen_correct_and_close_again_lists_the_certificate_to_review(
     login(director)
     page = client.get(f"/classes/{klass.id}/hub").text
     assert "Mở lại lớp" in page
-    assert "Đã mở lại" not in page
+    assert "được mở lại lúc" not in page
     client.post(f"/classes/{klass.id}/reopen", data={"reopen-reason": "Sai điểm danh buổi 1"})
     page = client.get(f"/classes/{klass.id}/hub").text
-    assert "Đã mở lại sau khi kết thúc lớp" in page
+    assert "Lớp đã kết thúc được mở lại lúc" in page
     assert "Lý do: Sai điểm danh buổi 1" in page
     # The correction (A was absent at s1, the paper sheet says) then close-out again.
     db.session.expire_all()
