@@ -149,7 +149,7 @@ def test_year_to_date_and_the_cli_use_the_centers_new_year(app, client, login, m
     director = make.director()
     login(director)
     page = client.get("/reports/?ytd=1").text
-    assert f"01/01/{Y + 1}" in page
+    assert f"đến ngày 01/01/{Y + 1}" in page
     assert f"31/12/{Y}" not in page
     output = tmp_path / "r.xlsx"
     result = app.test_cli_runner().invoke(args=[
@@ -157,5 +157,5 @@ def test_year_to_date_and_the_cli_use_the_centers_new_year(app, client, login, m
         "--output", str(output)])
     assert result.exit_code == 0, result.output
     text = _xlsx_text(output.read_bytes())
-    assert f"01/01/{Y + 1}" in text
+    assert f"(đến ngày 01/01/{Y + 1})" in text  # year to date: the center's today
     assert f"{AS_OF} 06:30 01/01/{Y + 1}" in text
