@@ -14,12 +14,12 @@ from sqlalchemy import delete, select, update
 
 from lms.attendance import checkin
 from lms.attendance.clock import starts
-from lms.attendance.closeout import close_out
+from lms.attendance.closeout import close_out, reopen
 from lms.attendance.models import Attendance
 from lms.attendance.services import mark_attendance
 from lms.attendance.walkin import add_walkin
 from lms.classes.models import ClassSession
-from lms.classes.sessions import cancel_session
+from lms.classes.sessions import cancel_session, restore_session
 from lms.core.types import utcnow
 from lms.enrollment import services as enrolment_services
 from lms.enrollment.models import Enrollment
@@ -211,6 +211,26 @@ def test_close_out_and_withdrawal(course):
     klass, _sessions, people, director = course
     mark_all(course)
     enrolment_services.withdraw(people[3], actor=director)
+    assert_counters_match_rows()
+    close_out(klass, actor=director, now=local(2026, 3, 9, 9))
+    db.session.commit()
+    assert_counters_match_rows()
+
+
+def test_reopen_restore_correct_and_close_out_again(course):
+    """The director's corrections: reopen a closed-out class, cancel and restore a marked
+    session through the services, correct a mark, close out again."""
+    klass, sessions, people, director = course
+    mark_all(course)
+    close_out(klass, actor=director, now=local(2026, 3, 9, 9))
+    reopen(klass, "Sửa sai sót", actor=director)
+    assert_counters_match_rows()
+    cancel_session(sessions[0], "Mất điện", actor=director, marks_confirmed=4)
+    assert_counters_match_rows()
+    restore_session(sessions[0], "Hủy nhầm", actor=director)
+    assert_counters_match_rows()
+    mark_attendance(sessions[0], {people[0].id: ("absent", "")}, actor=director,
+                    reason="Sổ giấy", now=local(2026, 3, 9, 9))
     assert_counters_match_rows()
     close_out(klass, actor=director, now=local(2026, 3, 9, 9))
     db.session.commit()
