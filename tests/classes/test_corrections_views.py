@@ -3,6 +3,7 @@ confirmed, restore it, reopen a class, close it out again, certificates to revie
 report's exports saying when their figures were read, on the center's clock."""
 
 import io
+import re
 from datetime import UTC, date, datetime
 
 import pytest
@@ -119,6 +120,11 @@ def _pdf_text(body: bytes) -> str:
     return "\n".join(page.extract_text() for page in PdfReader(io.BytesIO(body)).pages)
 
 
+def _dashboard_figures(client) -> list[str]:
+    page = client.get(f"/reports/?year={Y}").text
+    return re.findall(r'<div class="figure">(\d+)', page)[:3]
+
+
 def test_exports_follow_the_corrected_rows_and_say_when_they_were_read(
     client, login, world, fixed_clock
 ):
@@ -131,6 +137,7 @@ def test_exports_follow_the_corrected_rows_and_say_when_they_were_read(
     total = [r for r in workbook.worksheets[0].iter_rows(values_only=True) if r[0] == "Tổng cộng"]
     assert total[0][2] == 1  # one class held
     assert line in _pdf_text(client.get(f"/reports/{Y}/export.pdf").data)
+    assert _dashboard_figures(client) == ["1", "2", "2"]  # held, trainee-attendances, unique
 
     client.post(f"/classes/{klass.id}/reopen", data={"reopen-reason": "Hủy cả lớp"})
     for s in (s1, s2):
@@ -140,6 +147,7 @@ def test_exports_follow_the_corrected_rows_and_say_when_they_were_read(
     workbook = load_workbook(io.BytesIO(xlsx))
     total = [r for r in workbook.worksheets[0].iter_rows(values_only=True) if r[0] == "Tổng cộng"]
     assert total[0][2] == 0
+    assert _dashboard_figures(client) == ["0", "0", "0"]
 
 
 def test_year_to_date_and_the_cli_use_the_centers_new_year(app, client, login, make, fixed_clock,
