@@ -201,14 +201,13 @@ def plan_import(
                     "one session.", day=f"{on_date:%d/%m/%Y}"))
             else:
                 target = live[0]
-        if len(errors) == before:
-            who = username or email
-            parsed.append((number, "username" if username else "email", who, target, status,
-                           note))
+        if username or email:  # the person is checked even when the row has other errors
+            parsed.append((number, "username" if username else "email", username or email,
+                           target, status, note, len(errors) == before))
 
     # People: who they are, and their enrolment in this class.
-    usernames = sorted({p[2] for p in parsed if p[1] == "username"})
-    emails = sorted({p[2] for p in parsed if p[1] == "email"})
+    usernames = sorted({row[2] for row in parsed if row[1] == "username"})
+    emails = sorted({row[2] for row in parsed if row[1] == "email"})
     people: dict[tuple[str, str], tuple[int, str]] = {}
     for column, values in (("username", usernames), ("email", emails)):
         attr = getattr(User, column)
@@ -229,7 +228,7 @@ def plan_import(
     }
     plans: dict[int, SessionPlan] = {}
     seen: dict[tuple[int, int], int] = {}
-    for number, who_column, who, target, status, note in parsed:
+    for number, who_column, who, target, status, note, row_ok in parsed:
         person = people.get((who_column, who))
         if person is None:
             fail(number, who_column, _l("No such person: %(v)s", v=who))
@@ -239,6 +238,8 @@ def plan_import(
         if enrolment is None or enrolment.status != "enrolled":
             fail(number, who_column, _l(
                 "%(name)s (%(v)s) is not enrolled in this class.", name=full_name, v=who))
+            continue
+        if not row_ok:
             continue
         if enrolment.enrolled_on is not None and enrolment.enrolled_on > target.on_date:
             fail(number, "session_date", _l(

@@ -132,7 +132,7 @@ def test_every_error_is_listed_by_row_and_column_and_nothing_is_saved(paper, mak
         "hv1,31/02/2026,có mặt,",  # row 3: not a date
         f"hv2,{d(p.now)},ngủ gật,",  # row 4: unknown status
         f"ai.day,{d(p.now)},có mặt,",  # row 5: no such person
-        f"nguoila,{d(p.now)},có mặt,",  # row 6: not enrolled
+        f"nguoila,{d(p.now)},ngủ gật,",  # row 6: not enrolled, and an unknown status
         f"daroi,{d(p.now)},có mặt,",  # row 7: withdrawn
         f"hv0,{d(p.now)},vắng,",  # row 8: same person, same session as row 2
         f"hv1,{d(p.cancelled)},có mặt,",  # row 9: cancelled session
@@ -145,14 +145,14 @@ def test_every_error_is_listed_by_row_and_column_and_nothing_is_saved(paper, mak
         import_marks(p.klass, csv(*rows), actor=p.instructor)
     found = [(e.row, e.column) for e in caught.value.errors]
     assert found == [
-        (3, "session_date"), (4, "status"), (5, "username"), (6, "username"), (7, "username"),
-        (8, "username"), (9, "session_date"), (10, "session_date"), (11, "username"),
-        (12, "note"), (13, "session_date"),
+        (3, "session_date"), (4, "status"), (5, "username"), (6, "username"), (6, "status"),
+        (7, "username"), (8, "username"), (9, "session_date"), (10, "session_date"),
+        (11, "username"), (12, "note"), (13, "session_date"),
     ]
     with force_locale("vi"):
-        messages = {e.row: str(e.message) for e in caught.value.errors}
-    assert messages[6] == "Võ Văn Em (nguoila) không ghi danh vào lớp này."
-    assert "đã bị huỷ" in messages[9] or "đã bị hủy" in messages[9]
+        messages = {(e.row, e.column): str(e.message) for e in caught.value.errors}
+    assert messages[6, "username"] == "Võ Văn Em (nguoila) không ghi danh vào lớp này."
+    assert "đã bị huỷ" in messages[9, "session_date"] or "đã bị hủy" in messages[9, "session_date"]
     with force_locale("en"):
         assert str(caught.value.errors[3].message) == (
             "Võ Văn Em (nguoila) is not enrolled in this class.")
