@@ -68,6 +68,7 @@ class SessionPlan:
 
     session: ClassSession
     marks: dict[int, tuple[str, str]] = field(default_factory=dict)  # enrolment → (status, note)
+    changes: dict[int, tuple[str, str]] = field(default_factory=dict)  # those that differ
     new: int = 0
     changed: int = 0
     unchanged: int = 0
@@ -273,10 +274,12 @@ def plan_import(
                 if old is not None and not note:
                     note = old[1]  # an empty note keeps the stored one
                     plan.marks[enrollment_id] = (status, note)
+                if old == (status, note):
+                    plan.unchanged += 1
+                    continue
+                plan.changes[enrollment_id] = (status, note)
                 if old is None:
                     plan.new += 1
-                elif old == (status, note):
-                    plan.unchanged += 1
                 else:
                     plan.changed += 1
             plan.locked = is_locked(plan.session, settings, now)
@@ -312,7 +315,7 @@ def import_marks(
     reason = nfc(reason) or None
     for item in plan.sessions:
         if item.writes:
-            write_marks(item.session, item.marks, actor=actor, method="import",
+            write_marks(item.session, item.changes, actor=actor, method="import",
                         reason=reason if item.locked else None)
     plan.written = True
     return plan

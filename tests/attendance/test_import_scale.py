@@ -68,6 +68,7 @@ def test_3000_rows_in_bounded_statements(make, count_statements):
     db.session.commit()
     times["xlsx, 300 of 3,000 changed"] = clock.perf_counter() - started
     assert third.writes == 300
+    assert db.session.scalar(select(func.count(AuditLog.id))) == audit + 300
     assert_counters_match_rows()
     dialect = db.engine.dialect.name
     for what, seconds in times.items():
