@@ -137,6 +137,8 @@ MATRIX: dict[str, Rule] = {
     "attendance.roster": _rule(DIRECTOR, INSTRUCTOR, scope=CLASS_STAFF),
     "attendance.grid": _rule(DIRECTOR, INSTRUCTOR, scope=CLASS_STAFF),
     "attendance.grid_export": _rule(DIRECTOR, INSTRUCTOR, scope=CLASS_STAFF),
+    "attendance.import_page": _rule(DIRECTOR, INSTRUCTOR, scope=CLASS_STAFF),
+    "attendance.import_template": _rule(DIRECTOR, INSTRUCTOR, scope=CLASS_STAFF),
     "attendance.close_out_class": _rule(DIRECTOR),
     "attendance.reopen_class": _rule(DIRECTOR),
     "attendance.open_checkin": _rule(DIRECTOR, INSTRUCTOR, scope=CLASS_STAFF),

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from flask_babel import lazy_gettext as _l
+from flask_wtf.file import FileField
 from werkzeug.datastructures import MultiDict
 from wtforms import HiddenField, SelectField, StringField, TextAreaField
 from wtforms.validators import DataRequired, Length, Optional
@@ -16,6 +17,17 @@ class RosterForm(Form):
 
     reason = TextAreaField(_l("Reason for changing a locked session"), validators=[Optional(),
                            Length(max=1000)])
+
+
+class ImportMarksForm(Form):
+    """Marks typed in from paper: the file, the scope, and (locked sessions) a reason. The
+    preview carries the checked file on to the confirmation in `payload` (base64)."""
+
+    session_id = SelectField(_l("Sessions"), coerce=int, validate_choice=False)
+    file = FileField(_l("CSV or XLSX file"))
+    reason = TextAreaField(_l("Reason for changing a locked session"),
+                           validators=[Optional(), Length(max=1000)])
+    payload = HiddenField()
 
 
 class CheckinForm(Form):

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import csv
 import io
+import re
 import unicodedata
 from datetime import date
 
@@ -210,4 +211,41 @@ def test_roster_post_of_300_marks(client, roster_300, marks):
             if mark:
                 assert written[eid].status == mark
                 assert (written[eid].note or "") == unicodedata.normalize("NFC", text).strip()
+        db.session.rollback()
+
+
+@pytest.fixture
+def paper_class(make, login):
+    """A class with a session happening now and three enrolled trainees (tv0, tv1, tv2)."""
+    session, instructor, enrollments = make.session_now(trainees=3)
+    for n, enrollment in enumerate(enrollments):
+        enrollment.user.username = f"tv{n}"
+    db.session.commit()
+    login(instructor)
+    return session.klass.id, f"{session.on_date:%d/%m/%Y}"
+
+
+@FAST
+@given(data=st.data())
+def test_attendance_import(client, paper_class, data):
+    """Attendance typed in from paper: the check never writes; a confirmed file writes marks
+    with the statuses the app knows, or nothing."""
+    class_id, today = paper_class
+    data, rows = data.draw(tables(["username", "email", "session_date", "status", "note"], {
+        "username": st.one_of(st.sampled_from(["tv0", "TV1", "tv2", "nobody"]), cell),
+        "session_date": st.one_of(st.sampled_from([today, "31/02/2026", ""]), cell),
+        "status": st.one_of(st.sampled_from(["có mặt", "Vắng", "late", "ngủ", ""]), cell),
+    }))
+    url = f"/classes/{class_id}/attendance/import"
+    before = snapshot()
+    response = _upload(client, url, data, check="1")
+    assert response.status_code in (200, 413, 422), response.status_code
+    assert changed_tables(before, snapshot()) == []
+    match = re.search(r'name="payload"[^>]*value="([^"]+)"', response.text)
+    if response.status_code == 200 and match:
+        confirmed = client.post(url, data={"confirm": "1", "payload": match.group(1),
+                                           "session_id": "0"})
+        if _check(client, confirmed, before):
+            statuses = set(db.session.scalars(select(Attendance.status)))
+            assert statuses <= {"present", "late", "excused", "absent"}
         db.session.rollback()

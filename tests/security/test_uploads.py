@@ -19,6 +19,7 @@ TABLE_UPLOADS = [
     ("/admin/users/import", {}),
     ("/classes/{klass}/assign", {"kind": "import"}),
     (f"/reports/plans/{YEAR}/import", {}),
+    ("/classes/{klass}/attendance/import", {"check": "1"}),
 ]
 ALL_UPLOADS = [(url, "file", extra) for url, extra in TABLE_UPLOADS] + [
     ("/admin/settings/signature", "image", {})
