@@ -300,19 +300,6 @@ def class_certificates(klass: Class) -> list[tuple[Enrollment, Certificate | Non
     return [(e, by_enrollment.get(e.id)) for e in enrollments]
 
 
-def valid_class_certificates(klass: Class) -> list[Certificate]:
-    """The valid certificates of a class in name order (for the merged PDF and the ZIP)."""
-    return list(
-        db.session.scalars(
-            select(Certificate)
-            .join(Enrollment, Certificate.enrollment_id == Enrollment.id)
-            .join(User, Enrollment.user_id == User.id)
-            .where(Enrollment.class_id == klass.id, Certificate.revoked_at.is_(None))
-            .order_by(User.sort_key, Certificate.id)
-        )
-    )
-
-
 def find_by_code(code: str) -> Certificate | None:
     """One indexed lookup, whatever the code (no timing difference for unknown codes)."""
     code = (code or "").strip()[:64]
