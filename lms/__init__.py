@@ -42,6 +42,8 @@ def create_app(test_config: dict | None = None) -> Flask:
         hops = int(app.config["PROXY_HOPS"])
         app.wsgi_app = ProxyFix(app.wsgi_app, x_for=hops, x_proto=hops, x_host=hops)
 
+    import lms.attendance.fastpath  # noqa: F401  (registers the lms-memory:// storage)
+
     db.init_app(app)
     migrate.init_app(app, db, directory=str(ROOT / "migrations"))
     csrf.init_app(app)
@@ -83,7 +85,8 @@ def _finish_config(app: Flask) -> None:
     if config["REDIS_URL"]:
         config["RATELIMIT_STORAGE_URI"] = config["REDIS_URL"]
     else:
-        config.setdefault("RATELIMIT_STORAGE_URI", "memory://")  # per-process counters
+        # Per-process counters (as memory:// would), without memory://'s timer thread.
+        config.setdefault("RATELIMIT_STORAGE_URI", "lms-memory://")
     config["STORAGE_DIR"] = config["STORAGE_DIR"] or os.path.join(app.instance_path, "storage")
 
     if production:

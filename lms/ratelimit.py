@@ -2,8 +2,8 @@
 
 Flask-Limiter's decorator resolves, filters and evaluates its limits through many layers on
 every request (its cost on the check-in POST: docs/benchmarks.md). These two functions count in
-the same storage with the same strategy (Redis when configured, otherwise memory://) and leave
-the rest of the app on the decorator.
+the same storage with the same strategy (Redis when configured, otherwise the in-process
+storage of lms.attendance.fastpath) and leave the rest of the app on the decorator.
 """
 
 from __future__ import annotations

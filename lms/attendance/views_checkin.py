@@ -20,6 +20,7 @@ from lms import ratelimit
 from lms.attendance import checkin as service
 from lms.attendance.blueprint import bp
 from lms.attendance.clock import local_now
+from lms.attendance.fastpath import done_page
 from lms.attendance.forms import CheckinForm, WalkinAddForm, WalkinNewForm, WalkinSearchForm
 from lms.attendance.views import session_for_marker
 from lms.attendance.walkin import add_walkin, search_people
@@ -119,13 +120,6 @@ def _count_failure(session_id: int | None) -> None:
         ratelimit.hit(_session_limit(), "checkin-session", str(session_id))
 
 
-def _done_page(session, status: str, *, already: bool) -> str:
-    """The answer page: small and static (no QR, no PDF on this path), nothing personal."""
-    return render_template(
-        "attendance/checkin_done.html", session=session, status=status, already=already
-    )
-
-
 def _refused(message, session, session_id: int | None, status: int):
     """The check-in form again, with what the trainee typed and why it was refused; `session`
     only when its class is the trainee's to see (never name another's class)."""
@@ -137,7 +131,7 @@ def _refused(message, session, session_id: int | None, status: int):
 
 
 def _submit(session_id: int | None):
-    """One check-in."""
+    """One check-in; the answer page is small and static (no QR, no PDF on this path)."""
     # CSRFProtect has already checked this POST's token (before_request, every POST of the
     # app). The form object is built only to show a refusal.
     raw_code = request.form.get("code", "")
@@ -168,7 +162,7 @@ def _submit(session_id: int | None):
             result = service.check_in(
                 user, found, raw_code, now=now, preloaded=(settings, row)
             )
-        return _done_page(result.session, result.status, already=result.already)
+        return done_page(result.session, result.status, already=result.already)
 
     # The answer ends with a commit even when nothing was written ("already checked in"): a
     # ROLLBACK would make psycopg forget its prepared statements (it must, after rolled-back
@@ -179,7 +173,7 @@ def _submit(session_id: int | None):
         return run_with_retries(check_in)
     except service.AlreadyCheckedIn as already:  # a concurrent request of this trainee won
         # (rare: run_with_retries has rolled back; the page reloads what it prints)
-        return _done_page(already.session, already.status, already=True)
+        return done_page(already.session, already.status, already=True)
     except BusyError:
         # A lost race outlasted the retries. Nothing was recorded: say so, and let the trainee
         # press again.
