@@ -234,3 +234,27 @@ def test_checkin_read_for_a_user_gone_meanwhile_is_not_found(opened, app):
 
     with app.test_request_context(), pytest.raises(NotFound):
         checkin.load_for_checkin(opened.session.id, User(id=10**9))
+
+
+def test_checkin_answer_shows_the_session_as_it_is_now(opened, client, login):
+    """The answer page is reused for the trainees of a session (lms.attendance.fastpath), but
+    a room or class title changed meanwhile shows at once: never a stale page."""
+    s = opened.session
+    s.room = "Phòng 101"
+    db.session.commit()
+    code = checkin.code_for(s.checkin_secret, checkin.time_step())
+    login(opened.trainees[0])
+    first = client.post(f"/checkin/{s.id}", data={"code": code})
+    assert "Phòng 101" in first.text
+    s.room = "Hội trường B"
+    db.session.commit()
+    client.post("/logout")
+    login(opened.trainees[1])
+    second = client.post(f"/checkin/{s.id}", data={"code": code})
+    assert second.status_code == 200
+    assert "Hội trường B" in second.text and "Phòng 101" not in second.text
+    s.klass.title = "Sơ cứu nâng cao"
+    db.session.commit()
+    client.post("/logout")
+    login(opened.trainees[2])
+    assert "Sơ cứu nâng cao" in client.post(f"/checkin/{s.id}", data={"code": code}).text
