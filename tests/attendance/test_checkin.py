@@ -200,8 +200,8 @@ def test_checkin_post_is_lean(opened, client, login, count_statements):
 
 
 def test_checkin_connection_goes_back_to_the_pool_in_its_usual_mode(opened, client, login):
-    """The check-in's autocommit (PostgreSQL) ends with its request: the next user of the
-    pooled connection gets transactions again, so a rollback there still undoes its work."""
+    """The check-in leaves its pooled connection in its usual mode (no autocommit left on it):
+    the next user of the connection gets transactions, so a rollback there still undoes."""
     s = opened.session
     login(opened.trainees[0])
     modes = []
