@@ -42,7 +42,7 @@ def create_app(test_config: dict | None = None) -> Flask:
         hops = int(app.config["PROXY_HOPS"])
         app.wsgi_app = ProxyFix(app.wsgi_app, x_for=hops, x_proto=hops, x_host=hops)
 
-    import lms.ratelimit  # noqa: F401  (registers the lms-memory:// storage)
+    import lms.attendance.fastpath  # noqa: F401  (registers the lms-memory:// storage)
 
     db.init_app(app)
     migrate.init_app(app, db, directory=str(ROOT / "migrations"))

@@ -185,10 +185,6 @@ MATRIX: dict[str, Rule] = {
 }
 
 
-def rule_of(endpoint: str) -> Rule | None:
-    return MATRIX.get(endpoint)
-
-
 def as_markdown(app) -> str:
     """The matrix as a Markdown table (docs/security.md holds a copy that a test keeps
     current): `python -c "from lms import create_app; from lms.authz import as_markdown;

@@ -136,15 +136,15 @@ def _parse_row(
     return _Row(number, username, full_name, email, date_of_birth, unit, member_id, roles)
 
 
-def _owners(column, values: list[str]) -> dict[str, tuple[int, str]]:
-    """{value: (user id, username)} of the existing users holding these values."""
-    found: dict[str, tuple[int, str]] = {}
+def _owners(column, values: list[str]) -> dict[str, str]:
+    """{value: username} of the existing users holding these values."""
+    found: dict[str, str] = {}
     for start in range(0, len(values), _CHUNK):
         chunk = values[start : start + _CHUNK]
-        for value, user_id, username in db.session.execute(
-            select(column, User.id, User.username).where(column.in_(chunk))
+        for value, username in db.session.execute(
+            select(column, User.username).where(column.in_(chunk))
         ):
-            found[value] = (user_id, username)
+            found[value] = username
     return found
 
 
@@ -185,7 +185,7 @@ def _cross_checks(
         owners = _owners(column, sorted({getattr(r, attr) for r in rows if getattr(r, attr)}))
         for row in rows:
             owner = owners.get(getattr(row, attr) or "")
-            if owner and owner[1] != row.username:
+            if owner and owner != row.username:
                 errors.append(
                     RowError(
                         row.number,
@@ -193,7 +193,7 @@ def _cross_checks(
                         _l(
                             "%(v)s already belongs to the user %(user)s.",
                             v=getattr(row, attr),
-                            user=owner[1],
+                            user=owner,
                         ),
                     )
                 )

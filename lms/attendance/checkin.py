@@ -23,6 +23,7 @@ from sqlalchemy.orm import joinedload
 from lms.attendance.checkin_sql import (  # load_for_checkin: the view's entry point
     EnrolmentRow,
     SessionView,
+    enrolment_columns,
     load_for_checkin,  # noqa: F401
     record_checkin,
 )
@@ -166,14 +167,16 @@ def _other_session_with_code(
 
 def _enrolment_row(session: ClassSession, user: User) -> EnrolmentRow | None:
     """The trainee's enrolment in the session's class and any mark already there: one statement."""
-    return db.session.execute(
-        select(Enrollment.id, Enrollment.status, Enrollment.enrolled_on, Attendance.status)
+    found = db.session.execute(
+        select(*enrolment_columns())
+        .select_from(Enrollment)
         .outerjoin(
             Attendance,
             and_(Attendance.enrollment_id == Enrollment.id, Attendance.session_id == session.id),
         )
         .where(Enrollment.class_id == session.class_id, Enrollment.user_id == user.id)
     ).first()
+    return EnrolmentRow(**found._mapping) if found is not None else None
 
 
 def check_in(
@@ -198,12 +201,13 @@ def check_in(
         row = _enrolment_row(session, user)
     # Enrolment first: to anyone else a session answers as a missing one does (no oracle of
     # whether it exists or is open).
-    if row is None or row[1] != "enrolled" or (row[2] is not None and row[2] > session.on_date):
+    if (row is None or row.status != "enrolled"
+            or (row.enrolled_on is not None and row.enrolled_on > session.on_date)):
         raise NotEnrolled()
     error = _window_error(session, now, settings)
     if error is not None:
         raise error
-    enrollment_id, marked = row[0], row[3]
+    enrollment_id, marked = row.id, row.mark
     if marked in ATTENDED:
         return CheckinResult(session, marked, already=True)
     if marked is not None:

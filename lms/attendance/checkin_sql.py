@@ -1,10 +1,9 @@
 """The check-in POST's SQL, built once: one read (session, class, settings, enrolment, mark)
-into plain read-only views, made with the user load on the QR path, and the writes of a new
-check-in (record_checkin). On PostgreSQL a check-in is then two round trips (one when the trainee
-is already checked in), down from five: each costs CPU on both sides.
-
-Measured under gunicorn + wrk: building statements and loading ORM rows per request cost more
-than running them on SQLite (scripts/bench_checkin.py). The rules stay in checkin.py.
+into plain read-only views, and the writes of a new check-in (record_checkin). The QR code's
+POST is the one request hundreds of trainees send within minutes; this module is what that
+path buys its speed with (statements built once, no ORM rows, one read and one write; on
+PostgreSQL the write is one statement). The figures are in docs/benchmarks.md. The rules stay
+in checkin.py.
 """
 
 from __future__ import annotations
@@ -13,9 +12,8 @@ import functools
 from dataclasses import dataclass
 from datetime import date, datetime
 from datetime import time as dt_time
-from typing import Any
+from typing import Any, NamedTuple
 
-from flask import g, has_request_context, request
 from sqlalchemy import Select, and_, bindparam, select, text
 from sqlalchemy.dialects import sqlite
 from werkzeug.exceptions import NotFound
@@ -23,7 +21,6 @@ from werkzeug.exceptions import NotFound
 from lms.attendance.clock import AttendanceSettings
 from lms.attendance.models import Attendance
 from lms.attendance.services import attendances
-from lms.auth.loading import user_by_token, with_user
 from lms.auth.models import User
 from lms.classes.models import Class, ClassSession
 from lms.core.models import AuditLog, CenterSettings
@@ -32,7 +29,22 @@ from lms.core.types import UTCDateTime
 from lms.enrollment.models import Enrollment
 from lms.extensions import db
 
-EnrolmentRow = tuple  # (enrollment id, enrollment status, enrolled_on, attendance status)
+
+class EnrolmentRow(NamedTuple):
+    """The trainee's enrolment in the session's class, and their mark at the session if any."""
+
+    id: int
+    status: str
+    enrolled_on: date | None
+    mark: str | None
+
+
+def enrolment_columns() -> tuple:
+    """The columns of an EnrolmentRow, labelled by its field names (joined by the caller)."""
+    return (
+        Enrollment.id.label("id"), Enrollment.status.label("status"),
+        Enrollment.enrolled_on.label("enrolled_on"), Attendance.status.label("mark"),
+    )
 
 
 @dataclass(frozen=True)
@@ -69,21 +81,24 @@ class SessionView:
         return self.cancelled_at is not None
 
 
-def _with_checkin_columns(statement: Select, user_id) -> Select:
-    """Add the check-in's columns to `statement`: the session `:session_id` with its class, the
-    settings, and the enrolment of `user_id` in the class with its mark at the session, if any
-    (every join outer: a missing session reads as NULL columns). `statement` selects from
-    users; `user_id` is the column the enrolment joins to."""
+@functools.cache
+def _checkin_read() -> Select:
+    """The session `:session_id` with its class, the settings, and the enrolment of the user
+    `:user_id` in the class with its mark at the session, if any; every join outer, so a
+    missing session reads as NULL columns and a missing user as no row. Built once."""
+    enrolment = enrolment_columns()
     return (
-        statement.add_columns(
-            ClassSession.id, ClassSession.class_id, ClassSession.on_date,
+        select(
+            User.id.label("user_id"),
+            ClassSession.id.label("session_id"), ClassSession.class_id, ClassSession.on_date,
             ClassSession.starts_at, ClassSession.ends_at, ClassSession.topic,
             ClassSession.room, ClassSession.checkin_secret, ClassSession.cancelled_at,
-            Class.title, Class.cancelled_at, Class.closed_at,
+            Class.title.label("class_title"), Class.cancelled_at.label("class_cancelled_at"),
+            Class.closed_at.label("class_closed_at"),
             CenterSettings.checkin_opens_minutes,
             CenterSettings.checkin_late_after_minutes,
             CenterSettings.lock_after_hours,
-            Enrollment.id, Enrollment.status, Enrollment.enrolled_on, Attendance.status,
+            *enrolment,
         )
         .select_from(User)
         .outerjoin(ClassSession, ClassSession.id == bindparam("session_id"))
@@ -91,81 +106,47 @@ def _with_checkin_columns(statement: Select, user_id) -> Select:
         .outerjoin(CenterSettings, CenterSettings.id == 1)
         .outerjoin(
             Enrollment,
-            and_(Enrollment.class_id == ClassSession.class_id, Enrollment.user_id == user_id),
+            and_(Enrollment.class_id == ClassSession.class_id, Enrollment.user_id == User.id),
         )
         .outerjoin(
             Attendance,
             and_(Attendance.enrollment_id == Enrollment.id,
                  Attendance.session_id == ClassSession.id),
         )
+        .where(User.id == bindparam("user_id"))
     )
-
-
-@functools.cache
-def _checkin_read() -> Select:
-    """The read alone, for a user already loaded (row[0] is their id). Built once."""
-    return _with_checkin_columns(
-        select(User.id).where(User.id == bindparam("user_id")), User.id
-    )
-
-
-@functools.cache
-def _read_with_user() -> Select:
-    """The user load (lms.auth.loading) and the read in one statement: row[0] is the User."""
-    return _with_checkin_columns(user_by_token(), User.id)
-
-
-@with_user("attendance.checkin_landing")
-def _load_user_with_checkin(token: str) -> User | None:
-    """A check-in POST (the QR code's address): the user and the check-in's read in one round
-    trip; the read is kept in `g` for load_for_checkin.
-
-    On PostgreSQL the request runs in autocommit: its one write (record_checkin) is a single
-    statement, atomic by itself, so the BEGIN and COMMIT round trips would buy nothing (with
-    them, PostgreSQL's CPU per check-in was twice as much: scripts/bench_checkin.py). The
-    connection goes back to the pool in its usual mode."""
-    if db.engine.dialect.name == "postgresql":
-        db.session.connection(execution_options={"isolation_level": "AUTOCOMMIT"})
-    session_id = (request.view_args or {}).get("session_id")
-    found = db.session.execute(
-        _read_with_user(), {"token": token, "session_id": session_id}
-    ).first()
-    if found is None:
-        return None
-    user = found[0]
-    g.checkin_read = (session_id, user.id, tuple(found[1:]))
-    return user
 
 
 def load_for_checkin(
     session_id: int, user: User
 ) -> tuple[SessionView, AttendanceSettings, EnrolmentRow | None]:
-    """The hot path's one read: session + class, the settings, the enrolment and its mark.
-
-    Read with the user when the request's user loader did (_load_user_with_checkin), otherwise
-    here in one statement (the settings are read fresh every time: an admin's change applies to
-    the next check-in). Once only: a retried attempt reads again.
+    """The hot path's one read: session + class, the settings, the enrolment and its mark
+    (the settings are read fresh every time: an admin's change applies to the next check-in).
     """
-    kept = g.pop("checkin_read", None) if has_request_context() else None
-    if kept is not None and kept[:2] == (session_id, user.id):
-        found = kept[2]
-    else:
-        row = db.session.connection().execute(  # plain rows: no ORM layer needed
-            _checkin_read(), {"session_id": session_id, "user_id": user.id}
-        ).first()
-        found = row[1:] if row is not None else (None,)  # None: the user is gone meanwhile
-    if found[0] is None:
+    found = db.session.connection().execute(  # plain rows: no ORM layer needed
+        _checkin_read(), {"session_id": session_id, "user_id": user.id}
+    ).first()
+    if found is None or found.session_id is None:  # no such session, or the user is gone
         raise NotFound()
-    session = SessionView(*found[:9], klass=ClassView(*found[9:12]))
-    if found[12] is None:  # no settings row saved yet (the join found none): the defaults
+    session = SessionView(
+        found.session_id, found.class_id, found.on_date, found.starts_at, found.ends_at,
+        found.topic, found.room, found.checkin_secret, found.cancelled_at,
+        klass=ClassView(found.class_title, found.class_cancelled_at, found.class_closed_at),
+    )
+    if found.checkin_opens_minutes is None:  # no settings row saved yet: the defaults
         settings = AttendanceSettings(
             _DEFAULTS["checkin_opens_minutes"], _DEFAULTS["checkin_late_after_minutes"],
             _DEFAULTS["lock_after_hours"],
         )
     else:
-        settings = AttendanceSettings(found[12], found[13], found[14])
-    row = tuple(found[15:]) if found[15] is not None else None
-    return session, settings, row
+        settings = AttendanceSettings(
+            found.checkin_opens_minutes, found.checkin_late_after_minutes,
+            found.lock_after_hours,
+        )
+    enrolment = None
+    if found.id is not None:
+        enrolment = EnrolmentRow(found.id, found.status, found.enrolled_on, found.mark)
+    return session, settings, enrolment
 
 
 # --- the writes of a new check-in: the one place they happen ----------------------------------

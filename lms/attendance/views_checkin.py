@@ -20,6 +20,7 @@ from lms import ratelimit
 from lms.attendance import checkin as service
 from lms.attendance.blueprint import bp
 from lms.attendance.clock import local_now
+from lms.attendance.fastpath import done_page
 from lms.attendance.forms import CheckinForm, WalkinAddForm, WalkinNewForm, WalkinSearchForm
 from lms.attendance.views import session_for_marker
 from lms.attendance.walkin import add_walkin, search_people
@@ -27,7 +28,6 @@ from lms.auth.models import User
 from lms.classes.models import ClassSession
 from lms.classes.services import visible_class_for_trainee
 from lms.core.forms import ActionForm, parse_id
-from lms.core.i18n import select_locale
 from lms.core.retry import BusyError, run_with_retries
 from lms.errors import DomainError
 from lms.extensions import db, limiter
@@ -120,29 +120,6 @@ def _count_failure(session_id: int | None) -> None:
         ratelimit.hit(_session_limit(), "checkin-session", str(session_id))
 
 
-_DONE_PAGES: dict[tuple, str] = {}
-_DONE_PAGES_MAX = 512
-
-
-def _done_page(session, status: str, *, already: bool) -> str:
-    """The answer page, rendered once per distinct content and reused (hundreds of trainees
-    of one session get the same page). The key holds every value the template prints, so a
-    changed title, time or room renders anew: never stale. Nothing personal is on the page."""
-    key = (
-        session.id, session.class_id, session.klass.title, session.on_date, session.starts_at,
-        session.ends_at, session.topic, session.room, status, already, select_locale(),
-    )
-    page = _DONE_PAGES.get(key)
-    if page is None:
-        page = render_template(
-            "attendance/checkin_done.html", session=session, status=status, already=already
-        )
-        if len(_DONE_PAGES) >= _DONE_PAGES_MAX:
-            _DONE_PAGES.clear()
-        _DONE_PAGES[key] = page
-    return page
-
-
 def _refused(message, session, session_id: int | None, status: int):
     """The check-in form again, with what the trainee typed and why it was refused; `session`
     only when its class is the trainee's to see (never name another's class)."""
@@ -156,8 +133,7 @@ def _refused(message, session, session_id: int | None, status: int):
 def _submit(session_id: int | None):
     """One check-in; the answer page is small and static (no QR, no PDF on this path)."""
     # CSRFProtect has already checked this POST's token (before_request, every POST of the
-    # app). The form object is built only to show a refusal: on the way to a check-in it cost
-    # more than the check-in's own read.
+    # app). The form object is built only to show a refusal.
     raw_code = request.form.get("code", "")
     if not raw_code.strip():
         form = CheckinForm(meta={"csrf": False})
@@ -186,20 +162,18 @@ def _submit(session_id: int | None):
             result = service.check_in(
                 user, found, raw_code, now=now, preloaded=(settings, row)
             )
-        return _done_page(result.session, result.status, already=result.already)
+        return done_page(result.session, result.status, already=result.already)
 
-    # The answer ends with a commit even when nothing was written ("already checked in").
-    # On PostgreSQL the QR path runs in autocommit (lms.attendance.checkin_sql), so neither
-    # sends anything; elsewhere a ROLLBACK would make psycopg forget its prepared statements
-    # (it must, after rolled-back DDL), and PostgreSQL would parse and plan them again on every
-    # request (measured: the server's CPU per repeated check-in 0.7 ms with the rollback,
-    # 0.33 ms with the commit).
+    # The answer ends with a commit even when nothing was written ("already checked in"): a
+    # ROLLBACK would make psycopg forget its prepared statements (it must, after rolled-back
+    # DDL), and PostgreSQL would parse and plan them again on every request
+    # (docs/benchmarks.md).
     try:
         # A deadlock or serialisation failure (PostgreSQL) is retried a few times.
         return run_with_retries(check_in)
     except service.AlreadyCheckedIn as already:  # a concurrent request of this trainee won
         # (rare: run_with_retries has rolled back; the page reloads what it prints)
-        return _done_page(already.session, already.status, already=True)
+        return done_page(already.session, already.status, already=True)
     except BusyError:
         # A lost race outlasted the retries. Nothing was recorded: say so, and let the trainee
         # press again.

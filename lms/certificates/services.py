@@ -319,19 +319,6 @@ def certificates_to_review(klass: Class) -> list[tuple[Enrollment, Certificate]]
     return [(e, c) for e, c in rows]
 
 
-def valid_class_certificates(klass: Class) -> list[Certificate]:
-    """The valid certificates of a class in name order (for the merged PDF and the ZIP)."""
-    return list(
-        db.session.scalars(
-            select(Certificate)
-            .join(Enrollment, Certificate.enrollment_id == Enrollment.id)
-            .join(User, Enrollment.user_id == User.id)
-            .where(Enrollment.class_id == klass.id, Certificate.revoked_at.is_(None))
-            .order_by(User.sort_key, Certificate.id)
-        )
-    )
-
-
 def find_by_code(code: str) -> Certificate | None:
     """One indexed lookup, whatever the code (no timing difference for unknown codes)."""
     code = (code or "").strip()[:64]

@@ -62,10 +62,6 @@ class CloseOut:
             and not self.missing_total
         )
 
-    @property
-    def names_shown(self) -> int:
-        return sum(len(names) for _session, _n, names in self.missing_by_session)
-
 
 @dataclass(frozen=True)
 class Outcomes:

@@ -277,7 +277,7 @@ def list_classes(
     last = last_session_dates([c.id for c in classes])
     rows = [(c, class_status(c, today, last.get(c.id))) for c in classes]
     if status:
-        rows = [row for row in rows if row[1] == status]
+        rows = [(klass, shown) for klass, shown in rows if shown == status]
     return rows
 
 

@@ -58,12 +58,6 @@ JOB_KIND_LABELS = {
     "certificates.merged_pdf": _l("One PDF of the class's certificates"),
     "certificates.zip": _l("ZIP of the class's certificates"),
 }
-JOB_STATUS_LABELS = {
-    "queued": _l("Waiting to start"),
-    "running": _l("Running"),
-    "done": _l("Finished"),
-    "failed": _l("Failed"),
-}
 
 # reports: the figures of an annual plan (revision history)
 PLAN_FIELD_LABELS = {

@@ -28,7 +28,6 @@ NOTICE_KINDS = (
     "class_assigned",  # to an instructor
     "marks_missing",  # to an instructor, the day after a session (one per instructor per day)
 )
-REMINDER_KINDS = ("reminder", "marks_missing")  # the ones a person may turn off
 # pending: to send from next_attempt_at; sending: claimed, the SMTP exchange may have begun;
 # sent: the server answered 250 to the message; failed: refused for good or out of retries;
 # uncertain: found "sending" after the sender died (may have arrived, never resent by itself);

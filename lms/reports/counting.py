@@ -89,21 +89,24 @@ class Counts:
         query = (
             select(
                 *keys,
-                func.sum(c.enrolled),
-                func.sum(c.participants),
-                func.sum(c.completions),
-                func.sum(c.certificates),
-                func.count(case((c.enrolled > 0, 1))),
+                func.sum(c.enrolled).label("enrolled"),
+                func.sum(c.participants).label("participants"),
+                func.sum(c.completions).label("completions"),
+                func.sum(c.certificates).label("certificates"),
+                func.count(case((c.enrolled > 0, 1))).label("classes"),
             )
             .select_from(held)
             .join(c, c.class_id == held.c.class_id)
             .group_by(*keys)
         )
         for row in db.session.execute(query):
-            enrolled, participants, completions, certificates, classes = map(int, row[-5:])
-            groups = self._groups(row[0], row[1])
+            enrolled, participants, completions, certificates, classes = (
+                int(row.enrolled), int(row.participants), int(row.completions),
+                int(row.certificates), int(row.classes),
+            )
+            groups = self._groups(row.program_id, row.month)
             if units and enrolled:
-                unit = ("u", row[2])
+                unit = ("u", row.unit_id)
                 groups.append(unit)
                 self.held_classes[unit] = self.held_classes.get(unit, 0) + classes
             self._add(self.enrolled, groups, enrolled)

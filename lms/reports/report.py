@@ -10,6 +10,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from decimal import ROUND_HALF_UP, Decimal
+from typing import NamedTuple
 
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import select
@@ -132,9 +133,18 @@ def _fill(row: Row, counts: Counts, group) -> Row:
     return row
 
 
-def _plans(year: int, as_of: date | None) -> dict[int, tuple[int, int, list, list]]:
-    """{program id: (classes, attendances, [q1..q4 classes], [q1..q4 attendances])}; to date
-    the quarters up to as_of where the plan is split by quarter."""
+class _Plan(NamedTuple):
+    """A program's plan for the year (to date: the quarters up to as_of where it is split)."""
+
+    classes: int | None
+    attendances: int | None
+    quarter_classes: list  # q1..q4, None where not split
+    quarter_attendances: list
+
+
+def _plans(year: int, as_of: date | None) -> dict[int, _Plan]:
+    """{program id: its plan}; to date the quarters up to as_of where the plan is split by
+    quarter."""
     plans = {}
     for plan in db.session.scalars(select(AnnualPlan).where(AnnualPlan.year == year)):
         qc = [getattr(plan, f"q{q}_classes") for q in range(1, 5)]
@@ -146,12 +156,12 @@ def _plans(year: int, as_of: date | None) -> dict[int, tuple[int, int, list, lis
                 classes = sum(qc[:upto])
             if None not in qa:
                 attendances = sum(qa[:upto])
-        plans[plan.program_id] = (classes, attendances, qc, qa)
+        plans[plan.program_id] = _Plan(classes, attendances, qc, qa)
     return plans
 
 
-def _quarter_plan(plans, index: int, which: int) -> int | None:
-    values = [p[which][index] for p in plans.values()]
+def _quarter_plan(plans: dict[int, _Plan], index: int, which: str) -> int | None:
+    values = [getattr(p, which)[index] for p in plans.values()]
     if not values or None in values:
         return None
     return sum(values)
@@ -175,8 +185,8 @@ def compute_report(
     total = report.total
     _fill(total, counts, None)
     if plans:
-        total.planned_classes = sum(p[0] for p in plans.values())
-        total.planned_attendances = sum(p[1] for p in plans.values())
+        total.planned_classes = sum(p.classes for p in plans.values())
+        total.planned_attendances = sum(p.attendances for p in plans.values())
     if not breakdowns:
         return report
     if months_only:
@@ -190,7 +200,8 @@ def compute_report(
     for program in programs:
         row = _fill(Row(program.id, program.name, program.code), counts, ("p", program.id))
         if program.id in plans:
-            row.planned_classes, row.planned_attendances = plans[program.id][:2]
+            row.planned_classes = plans[program.id].classes
+            row.planned_attendances = plans[program.id].attendances
         report.programs.append(row)
         if program.kind == "conference":
             # Additive counts only: pooled participation = Σ participants ÷ Σ enrolled.
@@ -201,8 +212,8 @@ def compute_report(
 
     for quarter in range(1, 5):
         row = _fill(Row(quarter, str(_l("Quarter %(n)d", n=quarter))), counts, ("q", quarter))
-        row.planned_classes = _quarter_plan(plans, quarter - 1, 2)
-        row.planned_attendances = _quarter_plan(plans, quarter - 1, 3)
+        row.planned_classes = _quarter_plan(plans, quarter - 1, "quarter_classes")
+        row.planned_attendances = _quarter_plan(plans, quarter - 1, "quarter_attendances")
         report.quarters.append(row)
 
     _months(report, counts)

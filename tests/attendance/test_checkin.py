@@ -3,7 +3,6 @@
 from datetime import timedelta
 
 import pytest
-from flask import g
 from sqlalchemy import event, func, select, update
 
 from lms.attendance import checkin
@@ -187,33 +186,22 @@ def test_checkin_post_is_lean(opened, client, login, count_statements):
     login(opened.trainees[2])
     code = checkin.code_for(s.checkin_secret, checkin.time_step())
     postgres = db.engine.dialect.name == "postgresql"
-    modes = []  # autocommit of each statement's connection (PostgreSQL)
-
-    def note_mode(conn, *_args):
-        modes.append(getattr(conn.connection.dbapi_connection, "autocommit", None) is True)
-
-    event.listen(db.engine, "before_cursor_execute", note_mode)
-    try:
-        with count_statements() as counter:
-            response = client.post(f"/checkin/{s.id}", data={"code": code})
-        assert response.status_code == 200
-        # The user and the read (session, class, settings, enrolment, mark) in one statement,
-        # then the writes: one statement on PostgreSQL (a CTE: mark, audit), the mark and the
-        # audit row on SQLite (the database moves the counters and rollups itself).
-        assert counter.count == 1 + (1 if postgres else 2), counter.statements
-        with count_statements() as counter:
-            again = client.post(f"/checkin/{s.id}", data={"code": code})
-        assert "đã điểm danh" in again.text.lower()
-        assert counter.count == 1, counter.statements  # the one read: nothing written
-    finally:
-        event.remove(db.engine, "before_cursor_execute", note_mode)
-    if postgres:  # no BEGIN and COMMIT round trips (the write is one statement, atomic alone)
-        assert modes == [True] * 3
+    with count_statements() as counter:
+        response = client.post(f"/checkin/{s.id}", data={"code": code})
+    assert response.status_code == 200
+    # The user, then the read (session, class, settings, enrolment, mark) in one statement,
+    # then the writes: one statement on PostgreSQL (a CTE: mark, audit), the mark and the
+    # audit row on SQLite (the database moves the counters and rollups itself).
+    assert counter.count == 2 + (1 if postgres else 2), counter.statements
+    with count_statements() as counter:
+        again = client.post(f"/checkin/{s.id}", data={"code": code})
+    assert "đã điểm danh" in again.text.lower()
+    assert counter.count == 2, counter.statements  # the user and the read: nothing written
 
 
 def test_checkin_connection_goes_back_to_the_pool_in_its_usual_mode(opened, client, login):
-    """The check-in's autocommit (PostgreSQL) ends with its request: the next user of the
-    pooled connection gets transactions again, so a rollback there still undoes its work."""
+    """The check-in leaves its pooled connection in its usual mode (no autocommit left on it):
+    the next user of the connection gets transactions, so a rollback there still undoes."""
     s = opened.session
     login(opened.trainees[0])
     modes = []
@@ -239,20 +227,6 @@ def test_checkin_connection_goes_back_to_the_pool_in_its_usual_mode(opened, clie
     assert db.session.get(User, trainee.id).full_name != "Rolled Back"
 
 
-def test_checkin_read_kept_by_the_user_loader_serves_only_its_own_request(opened, app):
-    """load_for_checkin takes the read the user loader made only for the same session and
-    user, and only once (a retried attempt reads again)."""
-    first, second = opened.trainees[:2]
-    with app.test_request_context():
-        g.checkin_read = (opened.session.id + 1000, first.id, (None,) * 19)
-        session, _settings, row = checkin.load_for_checkin(opened.session.id, first)
-        assert session.id == opened.session.id
-        assert row is not None
-        assert "checkin_read" not in g
-        g.checkin_read = (opened.session.id, second.id, (None,) * 19)
-        assert checkin.load_for_checkin(opened.session.id, first)[0].id == opened.session.id
-
-
 def test_checkin_read_for_a_user_gone_meanwhile_is_not_found(opened, app):
     """The standalone read finds no row when the user has been removed since they were loaded:
     answered as a missing session (404), not a server error."""
@@ -260,3 +234,28 @@ def test_checkin_read_for_a_user_gone_meanwhile_is_not_found(opened, app):
 
     with app.test_request_context(), pytest.raises(NotFound):
         checkin.load_for_checkin(opened.session.id, User(id=10**9))
+
+
+def test_checkin_answer_shows_the_session_as_it_is_now(opened, client, login):
+    """The answer page is reused for the trainees of a session (lms.attendance.fastpath), but
+    a room or class title changed meanwhile shows at once: never a stale page."""
+    s = opened.session
+    s.room = "Phòng 101"
+    db.session.commit()
+    code = checkin.code_for(s.checkin_secret, checkin.time_step())
+    login(opened.trainees[0])
+    first = client.post(f"/checkin/{s.id}", data={"code": code})
+    assert "Phòng 101" in first.text
+    s.room = "Hội trường B"
+    db.session.commit()
+    client.post("/logout")
+    login(opened.trainees[1])
+    second = client.post(f"/checkin/{s.id}", data={"code": code})
+    assert second.status_code == 200
+    assert "Hội trường B" in second.text
+    assert "Phòng 101" not in second.text
+    s.klass.title = "Sơ cứu nâng cao"
+    db.session.commit()
+    client.post("/logout")
+    login(opened.trainees[2])
+    assert "Sơ cứu nâng cao" in client.post(f"/checkin/{s.id}", data={"code": code}).text

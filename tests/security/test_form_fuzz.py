@@ -95,7 +95,6 @@ FORM_TARGETS: dict[type, list[Target]] = {
     enrollment.PickForm: [Target("/classes/{klass}/assign", fixed={"kind": "pick"})],
     enrollment.UnitForm: [Target("/classes/{klass}/assign", fixed={"kind": "unit"})],
     enrollment.RosterImportForm: [Target("/classes/{klass}/assign", fixed={"kind": "import"})],
-    reports.YearForm: [Target("/reports/", method="GET")],
     reports.PlanImportForm: [Target(f"/reports/plans/{YEAR}/import")],
     notices.PreferencesForm: [Target("/notices/preferences")],
     notices.ReadForm: [Target("/notices/read")],
