@@ -97,8 +97,7 @@ def class_cards(class_id: int):
     unit_form.unit.choices = unit_choices()
     return render_template(
         "cards/class_cards.html", klass=klass, people=services.class_card_list(klass),
-        action_form=ActionForm(), unit_form=unit_form, clerk_form=ClerkForm(),
-        clerks=services.clerks_of(klass),
+        action_form=ActionForm(), unit_form=unit_form,
     )
 
 
@@ -156,7 +155,7 @@ def clerk_add(class_id: int):
                     name=clerk.user.full_name), "success")
     else:
         flash(_("Type the clerk's username."), "error")
-    return redirect(url_for(".class_cards", class_id=klass.id) + "#clerks")
+    return redirect(url_for("classes.hub", class_id=klass.id) + "#clerks")
 
 
 @bp.post("/classes/<int:class_id>/clerks/<int:user_id>/remove")
@@ -165,7 +164,7 @@ def clerk_remove(class_id: int, user_id: int):
     if ActionForm().validate_on_submit():
         with saving():
             services.remove_clerk(klass, user_id, actor=_user())
-    return redirect(url_for(".class_cards", class_id=klass.id) + "#clerks")
+    return redirect(url_for("classes.hub", class_id=klass.id) + "#clerks")
 
 
 @bp.post("/my/card")
