@@ -195,8 +195,8 @@ def name_clerk(klass: Class, username: str | None, *, actor: Actor) -> ClassCler
 def remove_clerk(klass: Class, user_id: int, *, actor: Actor) -> None:
     require(actor, "director", message=_l("Only a director can name clerks."))
     clerk = db.session.get(ClassClerk, (klass.id, user_id))
-    if clerk is None:
-        raise NotFound()
+    if clerk is None:  # removed already (a second click, another director): nothing to do
+        return
     audit.record("clerk_removed", klass, actor=actor, old_value=clerk.user.username)
     db.session.delete(clerk)
     db.session.flush()

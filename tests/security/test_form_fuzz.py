@@ -24,6 +24,7 @@ import lms
 from lms.admin import forms as admin
 from lms.attendance import forms as attendance
 from lms.auth import forms as auth
+from lms.cards import forms as cards
 from lms.certificates import forms as certificates
 from lms.classes import forms as classes
 from lms.core.forms import ActionForm, Form, LanguageForm
@@ -73,6 +74,9 @@ FORM_TARGETS: dict[type, list[Target]] = {
     attendance.WalkinSearchForm: [Target("/sessions/{session}/walkin", method="GET")],
     attendance.WalkinAddForm: [Target("/sessions/{session}/walkin/add")],
     attendance.WalkinNewForm: [Target("/sessions/{session}/walkin/new")],
+    cards.ScanForm: [Target("/sessions/{session}/scan")],
+    cards.ClerkForm: [Target("/classes/{klass}/clerks")],
+    cards.UnitCardsForm: [Target("/cards/unit.pdf")],
     auth.LoginForm: [Target("/login", anonymous=True)],
     auth.PasswordForm: [Target("/account/password")],
     auth.ConfirmForm: [Target("/login/confirm")],
