@@ -6,6 +6,7 @@ from __future__ import annotations
 from flask import (
     Response,
     abort,
+    current_app,
     flash,
     jsonify,
     redirect,
@@ -29,9 +30,15 @@ from lms.units.services import unit_choices
 
 # Per scanning person: a door with 300 people in 15 minutes is 20 a minute; a quick clerk
 # with a queue may reach one a second. Unknown codes (typing mistakes, or someone trying
-# numbers) have a tighter limit of their own.
+# numbers) have a tighter limit of their own. Both settable (RATELIMIT_SCAN...).
 SCAN_LIMIT = "90 per minute"
 UNKNOWN_LIMIT = "20 per minute; 100 per hour"
+
+
+def _limits() -> tuple[str, str]:
+    config = current_app.config
+    return (config.get("RATELIMIT_SCAN", SCAN_LIMIT),
+            config.get("RATELIMIT_SCAN_UNKNOWN", UNKNOWN_LIMIT))
 
 
 def _user():
@@ -56,12 +63,13 @@ def scan(session_id: int):
     status = 200
     if request.method == "POST":
         user_id = str(_user().id)
+        scan_limit, unknown_limit = _limits()
         if not form.validate_on_submit():
             answer = services.ScanAnswer(services.UNKNOWN, _(
                 "Type the card's 8-digit number, or scan its QR code."))
             status = 400
-        elif not ratelimit.within(UNKNOWN_LIMIT, "scan-unknown", user_id) or not ratelimit.hit(
-            SCAN_LIMIT, "scan", user_id
+        elif not ratelimit.within(unknown_limit, "scan-unknown", user_id) or not ratelimit.hit(
+            scan_limit, "scan", user_id
         ):
             answer = services.ScanAnswer("busy", _(
                 "Too many scans in a short time. Wait a minute, then go on."))
@@ -71,7 +79,7 @@ def scan(session_id: int):
             if done.ok:
                 answer = done.result
                 if answer.kind == services.UNKNOWN:
-                    ratelimit.hit(UNKNOWN_LIMIT, "scan-unknown", user_id)
+                    ratelimit.hit(unknown_limit, "scan-unknown", user_id)
             else:
                 answer = services.ScanAnswer(services.REFUSED, str(done.error.message))
         if _wants_json():
