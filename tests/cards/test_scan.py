@@ -71,6 +71,15 @@ def test_a_card_of_another_class_is_refused_and_nothing_is_recorded(door):
     assert scan_audits(door.session) == []
 
 
+def test_a_withdrawn_trainee_s_card_is_not_in_this_class(door):
+    door.enrollments[0].status = "withdrawn"
+    db.session.commit()
+    answer = services.scan_card(door.session, door.cards[door.trainees[0].id].code,
+                                actor=door.instructor, now=door.starts + timedelta(minutes=1))
+    assert answer.kind == "not_in_class"
+    assert marks(door.session) == {}
+
+
 @pytest.mark.parametrize("raw", [
     "C1" + "A" * 25,  # the shape of a code, but no such card (forged)
     "12345678",  # a number nobody has (the fixture's are random: 1 in 90 million)
