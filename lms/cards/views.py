@@ -65,9 +65,9 @@ def scan(session_id: int):
         user_id = str(_user().id)
         scan_limit, unknown_limit = _limits()
         if not form.validate_on_submit():
-            expired = "csrf_token" in form.errors  # the page stayed open for hours
-            answer = services.ScanAnswer("expired" if expired else services.UNKNOWN, _(
-                "This page has expired. Reload it, then scan again.") if expired else _(
+            # (A stale CSRF token never gets here: CSRFProtect answers 400 first, and the
+            # page's script says "expired" for it.)
+            answer = services.ScanAnswer(services.UNKNOWN, _(
                 "Type the card's 8-digit number, or scan its QR code."))
             status = 400
         elif not ratelimit.within(unknown_limit, "scan-unknown", user_id) or not ratelimit.hit(

@@ -65,7 +65,14 @@
         method: "POST", body, credentials: "same-origin",
         headers: { Accept: "application/json" },
       });
-      data = await response.json();
+      if ((response.headers.get("Content-Type") || "").startsWith("application/json")) {
+        data = await response.json();
+      } else if (response.status === 400) {
+        // The CSRF token is refused before the view (a page left open for hours).
+        data = { ok: false, kind: "expired", message: form.dataset.expired, name: "" };
+      } else {
+        throw new Error(String(response.status));
+      }
     } catch (e) {
       data = { ok: false, kind: "error", message: form.dataset.error, name: "" };
     }
