@@ -30,6 +30,7 @@ from bench.results import Result, emit, median_ms
 
 BENCH_CODE = "BENCH-300"
 TARGET_MS = 150
+SCAN_TARGET_MS = 100  # issue 17: a scan recorded and answered in under 100 ms server time
 STATUSES = ("present",) * 16 + ("late", "absent", "excused", "present")
 
 
@@ -135,6 +136,27 @@ def prepare(app, trainees: int = 300, sessions: int = 10) -> dict:
     return ids
 
 
+def bench_card(app, ids: dict) -> str:
+    """The check-in cards of the bench class (issued once); the code of one of them."""
+    from lms.cards.models import TraineeCard
+    from lms.cards.services import issue_cards
+    from lms.core.actors import SYSTEM
+    from lms.enrollment.models import Enrollment
+    from lms.extensions import db
+
+    with app.app_context():
+        from lms.auth.models import User
+
+        users = list(db.session.scalars(
+            select(User).join(Enrollment, Enrollment.user_id == User.id)
+            .where(Enrollment.class_id == ids["class"])
+        ).unique())
+        issue_cards(users, actor=SYSTEM)
+        db.session.commit()
+        return db.session.scalar(select(TraineeCard.code).where(
+            TraineeCard.user_id == users[len(users) // 2].id, TraineeCard.revoked_at.is_(None)))
+
+
 def unmark(ids: dict) -> None:
     """Remove the marks of the bench class's last session (the database moves the counters)."""
     from lms.attendance.models import Attendance
@@ -171,12 +193,12 @@ def measure_database(name: str, url: str, size_label: str, runs: int, year: int)
     results = []
 
     def page(measure, client, path, baseline_ms, note="", method="get", data=None,
-             before=None, status=200):
+             before=None, status=200, target_ms=TARGET_MS, headers=None):
         def call() -> float:
             if before:
                 before()  # not timed
             started = clock.perf_counter()
-            response = getattr(client, method)(path, data=data)
+            response = getattr(client, method)(path, data=data, headers=headers)
             elapsed = clock.perf_counter() - started
             assert response.status_code == status, (path, response.status_code)
             return elapsed
@@ -188,7 +210,7 @@ def measure_database(name: str, url: str, size_label: str, runs: int, year: int)
         results.append(Result(
             measure=measure, database=name, size=data_size, value=value,
             baseline="home page", baseline_value=baseline_ms, ratio=value / baseline_ms,
-            target=f"< {TARGET_MS} ms", ok=value < TARGET_MS, statements=statements, note=note,
+            target=f"< {target_ms} ms", ok=value < target_ms, statements=statements, note=note,
         ))
         print(f"  {measure}: {value:.1f} ms, {statements} statements", flush=True)
 
@@ -226,6 +248,14 @@ def measure_database(name: str, url: str, size_label: str, runs: int, year: int)
     # as when an instructor opens a session again to correct it.
     page("session roster load, 300 trainees", instructor, f"/sessions/{sid}/attendance",
          homes["instructor"], note="marked, 500 lines of change log")
+    reset()
+    # A check-in card scanned at the door (issue 17): the card's code posted by the scan page's
+    # script, recorded present or late and answered in JSON; the session unmarked before each.
+    code = bench_card(app, ids)
+    page("scan a check-in card at the door", instructor, f"/sessions/{sid}/scan",
+         homes["instructor"], method="post", data={"code": code}, before=reset,
+         headers={"Accept": "application/json"}, target_ms=SCAN_TARGET_MS,
+         note="recorded, JSON answer")
     reset()
     page("trainee dashboard /my/classes", trainee, "/my/classes", homes["trainee"],
          note=f"{ids['trainee_classes']} classes in the history")

@@ -25,6 +25,7 @@ OWN_JOB = "own job"
 CLASS_STAFF = "class staff"
 CLASS_VISIBLE = "visible class"
 OPEN_CLASS = "open class"
+CLASS_SCANNER = "class scanner"
 CAPABILITY_URL = "capability URL"
 
 # What each scope means, and the function that enforces it.
@@ -52,6 +53,10 @@ SCOPES = {
         "a class open for enrolment, or one the caller is enrolled in or teaches; directors: "
         "any; anyone else: 404",
         "lms.classes.services.visible_class_for_trainee",
+    ),
+    CLASS_SCANNER: (
+        "an instructor or a clerk named for this class; directors: any class; anyone else: 404",
+        "lms.cards.services.require_scanner",
     ),
     OPEN_CLASS: (
         "a class whose enrolment mode is open (self-enrolment); any other class: 404",
@@ -153,6 +158,15 @@ MATRIX: dict[str, Rule] = {
     "attendance.checkin_landing": _rule(SIGNED_IN, scope=SELF),
     "attendance.my_index": _rule(SIGNED_IN, scope=SELF),
     "attendance.my_class": _rule(SIGNED_IN, scope=OWN_ENROLMENT),
+    # --- check-in cards (lms/cards): a clerk may hold any role, the scope decides ----------
+    "cards.scan": _rule(SIGNED_IN, scope=CLASS_SCANNER),
+    "cards.class_cards": _rule(DIRECTOR),
+    "cards.class_cards_pdf": _rule(DIRECTOR),
+    "cards.unit_cards_pdf": _rule(DIRECTOR),
+    "cards.reissue": _rule(DIRECTOR),
+    "cards.clerk_add": _rule(DIRECTOR),
+    "cards.clerk_remove": _rule(DIRECTOR),
+    "cards.my_card_issue": _rule(SIGNED_IN, scope=SELF),
     # --- certificates ---------------------------------------------------------------------
     "certificates.overview": _rule(DIRECTOR),
     "certificates.class_certificates": _rule(DIRECTOR),

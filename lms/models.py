@@ -2,6 +2,7 @@
 
 from lms.attendance.models import Attendance
 from lms.auth.models import User
+from lms.cards.models import ClassClerk, TraineeCard
 from lms.certificates.models import Certificate, CertificateCounter
 from lms.classes.models import Class, ClassSession, Program, class_instructors
 from lms.core.models import AuditLog, CenterSettings, Job
@@ -18,12 +19,14 @@ __all__ = [
     "Certificate",
     "CertificateCounter",
     "Class",
+    "ClassClerk",
     "ClassSession",
     "Enrollment",
     "Job",
     "Notice",
     "NoticePreference",
     "PlanRevision",
+    "TraineeCard",
     "Program",
     "Unit",
     "User",

@@ -27,6 +27,7 @@ VIEW_MODULES = (
     "lms.attendance.views",
     "lms.attendance.views_checkin",
     "lms.attendance.views_import",
+    "lms.cards.views",
     "lms.certificates.views",
     "lms.reports.views",
     "lms.notices.views",

@@ -158,8 +158,12 @@ def write_marks(
     actor: User,
     method: str,
     reason: str | None = None,
+    audit_method: str | None = None,
 ) -> MarkResult:
-    """The write path after the checks: compare with the database, write only the changes."""
+    """The write path after the checks: compare with the database, write only the changes.
+
+    `audit_method` is the "how" of the audit entries when it is finer than the row's method
+    (a card scan is a mark by the staff, audited as "scan")."""
     lock_session_row(session.id)
     ids = list(marks)
     known = db.session.execute(
@@ -204,7 +208,8 @@ def write_marks(
         audit.append({
             "at": now, "actor_id": marker_id, "action": "attendance",
             "object_type": "enrollments", "object_id": enrollment_id, "session_id": session.id,
-            "old_value": old_status, "new_value": status, "method": method, "reason": reason,
+            "old_value": old_status, "new_value": status, "method": audit_method or method,
+            "reason": reason,
             "details": {"note": note} if note or (old is not None and old.note) else None,
         })
     if not audit:

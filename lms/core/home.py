@@ -110,6 +110,13 @@ def instructor_day(user, now: datetime) -> InstructorDay:
     )
 
 
+def clerk_sessions(user, now: datetime) -> list:
+    """Sessions today of the classes the person was named clerk of (to scan cards at)."""
+    from lms.cards.services import scannable_sessions_today
+
+    return scannable_sessions_today(user, now.date())
+
+
 def trainee_day(user, now: datetime) -> TraineeDay:
     from lms.certificates.services import list_my_certificates
     from lms.enrollment.todo import next_sessions

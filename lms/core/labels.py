@@ -94,4 +94,5 @@ ATTENDANCE_METHOD_LABELS = {
     "checkin": _l("Self check-in"),
     "import": _l("Import"),
     "walkin": _l("Walk-in"),
+    "scan": _l("Card scan"),
 }

@@ -27,6 +27,7 @@ def index():
         home_notices=home_notices(user),
         instructor=home.instructor_day(user, now) if user.is_instructor else None,
         trainee=home.trainee_day(user, now) if user.is_trainee else None,
+        scanning=None if user.is_director else home.clerk_sessions(user, now),
         today=now.date(),
         action_form=ActionForm(),
         job_kinds=JOB_KIND_LABELS,

@@ -24,6 +24,7 @@ from sqlalchemy.exc import IntegrityError
 from wtforms.fields.choices import SelectChoice
 
 from lms.auth.models import User
+from lms.cards.printing import my_card
 from lms.classes.models import Class
 from lms.core.clock import local_today, local_zone
 from lms.core.forms import ActionForm
@@ -198,6 +199,7 @@ def my_classes():
         sessions=queries.upcoming_sessions(user),
         teaching=queries.taught_classes(user),
         promotions=promotions,
+        card=my_card(user) if user.is_trainee else None,
         calendar_url=url_for("enrollment.calendar_feed", token=user.calendar_token, _external=True),
         action_form=ActionForm(),
         today=local_today(),

@@ -123,5 +123,7 @@ def test_each_home_page_runs_the_same_statements_with_more_to_do(role, app, clie
     with count_queries(app) as big:
         page = client.get("/").text
     assert "Lớp bồi dưỡng" in page
-    ceiling = {"director": 15, "instructor": 6, "trainee": 7}[role]  # measured + 2
+    # measured + 2; instructor and trainee +1 since the sessions a clerk scans cards at today
+    # (lms.core.home.clerk_sessions: one statement, whoever is not a director)
+    ceiling = {"director": 15, "instructor": 7, "trainee": 8}[role]
     assert len(big) == len(small) <= ceiling, (len(small), len(big))

@@ -14,6 +14,7 @@ from lms import create_app
 from lms.authz import (
     ANY,
     CAPABILITY_URL,
+    CLASS_SCANNER,
     CLASS_STAFF,
     CLASS_VISIBLE,
     MATRIX,
@@ -42,6 +43,7 @@ SCOPE_ALLOWS = {
     OWN_CERTIFICATE: {"trainee", "director"},
     OWN_JOB: {"director"},
     CLASS_STAFF: {"instructor", "director"},
+    CLASS_SCANNER: {"instructor", "director"},
     CLASS_VISIBLE: {"trainee", "instructor", "director"},
     OPEN_CLASS: set(),  # class A is enrolled by assignment: self-enrolment finds no class
 }
