@@ -1,6 +1,6 @@
 """Every model, imported in one place so that Flask-Migrate sees the whole schema."""
 
-from lms.attendance.models import Attendance
+from lms.attendance.models import Attendance, OfflineMark
 from lms.auth.models import User
 from lms.certificates.models import Certificate, CertificateCounter
 from lms.classes.models import Class, ClassSession, Program, class_instructors
@@ -22,6 +22,7 @@ __all__ = [
     "Enrollment",
     "Job",
     "Notice",
+    "OfflineMark",
     "NoticePreference",
     "PlanRevision",
     "Program",

@@ -26,6 +26,7 @@ VIEW_MODULES = (
     "lms.enrollment.roster_views",
     "lms.attendance.views",
     "lms.attendance.views_checkin",
+    "lms.attendance.views_offline",
     "lms.certificates.views",
     "lms.reports.views",
     "lms.notices.views",
