@@ -100,4 +100,5 @@ ATTENDANCE_METHOD_LABELS = {
     "checkin": _l("Self check-in"),
     "import": _l("Import"),
     "walkin": _l("Walk-in"),
+    "offline": _l("Offline, sent later"),  # the audit log's "how" of marks sent later
 }

@@ -52,7 +52,8 @@ def test_a_batch_sent_twice_is_recorded_once(room):
     db.session.commit()
     assert [(r.outcome, r.stored) for r in again] == [("duplicate", "applied")] * 3
     assert statuses(room) == {a.id: "present", b.id: "late", c.id: "absent"}
-    assert count(Attendance) == 3 and count(OfflineMark) == 3
+    assert count(Attendance) == 3
+    assert count(OfflineMark) == 3
     assert count(AuditLog) == 3
     assert_counters_match_rows()
 
