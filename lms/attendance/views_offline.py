@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from flask import current_app, flash, jsonify, redirect, request, send_file, url_for
+from flask import Response, current_app, flash, jsonify, redirect, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
 
@@ -27,7 +27,7 @@ def offline_sw():
     """The service worker, served under /sessions/ so that its scope covers the roster pages
     (/sessions/<id>/attendance); it holds no data of its own."""
     path = Path(current_app.static_folder) / "js" / "offline-sw.js"
-    response = send_file(path, mimetype="text/javascript", max_age=0)
+    response = Response(path.read_bytes(), mimetype="text/javascript")
     response.headers["Service-Worker-Allowed"] = "/sessions/"
     response.headers["Cache-Control"] = "no-cache"
     return response

@@ -21,6 +21,7 @@ NOT_PAGES = {
     "admin.signature_image",
     "admin.users_import_template",
     "attendance.grid_export",
+    "attendance.offline_sw",
     "attendance.projector_code",
     "certificates.download",
     "certificates.job_download",
