@@ -189,7 +189,7 @@ def test_bad_items_refuse_the_batch(room):
 
 def test_a_batch_for_another_session_or_too_large_is_refused(room):
     a, _b, _c = room.enrollments
-    with pytest.raises(DomainError, match="another session"):
+    with pytest.raises(DomainError, match="buổi học khác"):
         offline.parse_batch({"session_id": room.session.id + 1, "marks": [item(a)]},
                             room.session.id)
     with pytest.raises(DomainError):
