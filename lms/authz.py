@@ -152,6 +152,9 @@ MATRIX: dict[str, Rule] = {
     "attendance.walkin": _rule(DIRECTOR, INSTRUCTOR, scope=CLASS_STAFF),
     "attendance.walkin_add": _rule(DIRECTOR, INSTRUCTOR, scope=CLASS_STAFF),
     "attendance.walkin_new": _rule(DIRECTOR, INSTRUCTOR, scope=CLASS_STAFF),
+    "attendance.offline_sw": _rule(PUBLIC),
+    "attendance.offline_sync": _rule(DIRECTOR, INSTRUCTOR, scope=CLASS_STAFF),
+    "attendance.offline_decide": _rule(DIRECTOR),
     # Check-in: the session's details only for a class the caller may see; the mark is the
     # caller's own, for their own enrolment (refused with a message otherwise).
     "attendance.checkin_form": _rule(SIGNED_IN, scope=SELF),

@@ -1,6 +1,6 @@
 """Every model, imported in one place so that Flask-Migrate sees the whole schema."""
 
-from lms.attendance.models import Attendance
+from lms.attendance.models import Attendance, OfflineMark
 from lms.auth.models import User
 from lms.cards.models import ClassClerk, TraineeCard
 from lms.certificates.models import Certificate, CertificateCounter
@@ -24,6 +24,7 @@ __all__ = [
     "Enrollment",
     "Job",
     "Notice",
+    "OfflineMark",
     "NoticePreference",
     "PlanRevision",
     "TraineeCard",

@@ -28,6 +28,7 @@ VIEW_MODULES = (
     "lms.attendance.views_checkin",
     "lms.attendance.views_import",
     "lms.cards.views",
+    "lms.attendance.views_offline",
     "lms.certificates.views",
     "lms.reports.views",
     "lms.notices.views",

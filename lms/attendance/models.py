@@ -38,5 +38,48 @@ class Attendance(db.Model):
     marked_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
     marked_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
 
+
+
+# What became of a mark sent later from a device that was offline (lms.attendance.offline).
+OFFLINE_OUTCOMES = (
+    "applied",  # written to the attendance row (or it already said the same)
+    "superseded",  # a later mark (by the time it was made) was kept instead
+    "pending",  # made after the session locked: a director accepts or rejects it
+    "accepted",  # pending, accepted by a director (then written)
+    "rejected",  # pending, rejected by a director (never written)
+    "refused",  # the session was cancelled or the class closed out: kept, never written
+)
+
+
+class OfflineMark(db.Model):
+    """One mark made on a device and sent later, received exactly once: the device's key per
+    mark is unique, so a batch sent twice writes nothing the second time."""
+
+    __tablename__ = "offline_marks"
+    __table_args__ = (
+        UniqueConstraint("client_key"),
+        CheckConstraint(in_list("status", STATUSES), name="status"),
+        CheckConstraint(in_list("outcome", OFFLINE_OUTCOMES), name="outcome"),
+        CheckConstraint(
+            "(outcome IN ('accepted', 'rejected')) = (decided_at IS NOT NULL)", name="decided"
+        ),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    client_key: Mapped[str] = mapped_column(String(36))
+    session_id: Mapped[int] = mapped_column(
+        ForeignKey("class_sessions.id", ondelete="CASCADE"), index=True
+    )
+    enrollment_id: Mapped[int] = mapped_column(ForeignKey("enrollments.id", ondelete="CASCADE"))
+    status: Mapped[str] = mapped_column(String(16))
+    note: Mapped[str] = mapped_column(String(500), default="")
+    marked_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    marked_at: Mapped[datetime] = mapped_column(UTCDateTime)  # the device's clock
+    received_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    outcome: Mapped[str] = mapped_column(String(16))
+    decided_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    decided_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+
+
 # The audit log's append-only triggers travel with the schema (see audit_guard).
 from lms.attendance import audit_guard  # noqa: E402, F401

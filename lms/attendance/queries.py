@@ -80,6 +80,7 @@ class AuditRow:
     method: str | None
     reason: str | None
     note: str | None
+    superseded: bool = False  # an offline mark a later one beat: logged, never written
 
 
 def list_session_audit(session_id: int, limit: int = 500) -> list[AuditRow]:
@@ -112,6 +113,7 @@ def list_session_audit(session_id: int, limit: int = 500) -> list[AuditRow]:
         .order_by(AuditLog.id.desc())
     )
     return [
-        AuditRow(*row[:7], (row.details or {}).get("note"))
+        AuditRow(*row[:7], (row.details or {}).get("note"),
+                 bool((row.details or {}).get("superseded")))
         for row in db.session.execute(statement)
     ]

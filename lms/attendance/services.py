@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import Integer, String, bindparam, exists, func, literal, select, update
+from sqlalchemy import DateTime, Integer, String, bindparam, exists, func, literal, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm.util import identity_key
 from werkzeug.exceptions import NotFound
@@ -159,11 +159,15 @@ def write_marks(
     method: str,
     reason: str | None = None,
     audit_method: str | None = None,
+    marked_at: dict[int, datetime] | None = None,
+    details: dict[int, dict] | None = None,
 ) -> MarkResult:
     """The write path after the checks: compare with the database, write only the changes.
 
-    `audit_method` is the "how" of the audit entries when it is finer than the row's method
-    (a card scan is a mark by the staff, audited as "scan")."""
+    Marks sent later from an offline device (lms.attendance.offline) pass the time each was
+    made on the device (`marked_at`, kept on the row: the later mark wins by it), how the audit
+    log names them (`audit_method`: "offline"; a card scan is a mark by the staff audited as
+    "scan") and what it keeps of each (`details`)."""
     lock_session_row(session.id)
     ids = list(marks)
     known = db.session.execute(
@@ -193,24 +197,27 @@ def write_marks(
     }
     now = utcnow()
     marker_id = actor_id(actor)
+    times = marked_at or {}
+    extra = details or {}
     to_insert, to_update, audit = [], [], []
     for enrollment_id, (status, note) in marks.items():
         old = current.get(enrollment_id)
         if old is not None and old.status == status and old.note == note:
             continue
         values = {"status": status, "note": note, "method": method,
-                  "marked_by_id": marker_id, "marked_at": now}
+                  "marked_by_id": marker_id, "marked_at": times.get(enrollment_id, now)}
         if old is None:
             to_insert.append({"session_id": session.id, "enrollment_id": enrollment_id, **values})
         else:
             to_update.append({"_id": old.id, **{f"_{k}": v for k, v in values.items()}})
         old_status = old.status if old is not None else None
+        detail = {"note": note} if note or (old is not None and old.note) else {}
+        detail.update(extra.get(enrollment_id, {}))
         audit.append({
             "at": now, "actor_id": marker_id, "action": "attendance",
             "object_type": "enrollments", "object_id": enrollment_id, "session_id": session.id,
             "old_value": old_status, "new_value": status, "method": audit_method or method,
-            "reason": reason,
-            "details": {"note": note} if note or (old is not None and old.note) else None,
+            "reason": reason, "details": detail or None,
         })
     if not audit:
         return MarkResult(0, 0)
@@ -228,7 +235,7 @@ def write_marks(
 
 
 def _insert_new_marks(rows: list[dict]) -> list:
-    """INSERT the marks (one session, one writer, one moment), skipping any that exists;
+    """INSERT the marks (one session, one writer), skipping any that exists;
     the enrolment ids inserted.
 
     On PostgreSQL the varying columns go as three arrays through unnest(): a VALUES list of 300
@@ -246,7 +253,9 @@ def _insert_new_marks(rows: list[dict]) -> list:
         bindparam("_ids", [r["enrollment_id"] for r in rows], type_=postgresql.ARRAY(Integer)),
         bindparam("_statuses", [r["status"] for r in rows], type_=postgresql.ARRAY(String)),
         bindparam("_notes", [r["note"] for r in rows], type_=postgresql.ARRAY(String)),
-    ).table_valued("enrollment_id", "status", "note").render_derived(name="marks")
+        bindparam("_times", [r["marked_at"] for r in rows],
+                  type_=postgresql.ARRAY(DateTime(timezone=True))),
+    ).table_valued("enrollment_id", "status", "note", "marked_at").render_derived(name="marks")
     columns = attendances.c
     source = select(
         literal(first["session_id"], columns.session_id.type),
@@ -255,7 +264,7 @@ def _insert_new_marks(rows: list[dict]) -> list:
         marks.c.note,
         literal(first["method"], columns.method.type),
         literal(first["marked_by_id"], columns.marked_by_id.type),
-        literal(first["marked_at"], columns.marked_at.type),
+        marks.c.marked_at,
     )
     names = ["session_id", "enrollment_id", "status", "note", "method", "marked_by_id",
              "marked_at"]
@@ -268,7 +277,7 @@ def _insert_new_marks(rows: list[dict]) -> list:
 
 
 def _update_marks(rows: list[dict]) -> None:
-    """UPDATE the changed marks (one writer, one moment: method, marker and time alike).
+    """UPDATE the changed marks (one writer: method and marker alike; times per mark).
 
     On PostgreSQL one statement over arrays (unnest), not an executemany: the database moves
     the counters once per statement (a statement trigger), so 300 changes stay one UPDATE of
@@ -288,12 +297,14 @@ def _update_marks(rows: list[dict]) -> None:
         bindparam("_ids", [r["_id"] for r in rows], type_=postgresql.ARRAY(Integer)),
         bindparam("_statuses", [r["_status"] for r in rows], type_=postgresql.ARRAY(String)),
         bindparam("_notes", [r["_note"] for r in rows], type_=postgresql.ARRAY(String)),
-    ).table_valued("id", "status", "note").render_derived(name="marks")
+        bindparam("_times", [r["_marked_at"] for r in rows],
+                  type_=postgresql.ARRAY(DateTime(timezone=True))),
+    ).table_valued("id", "status", "note", "marked_at").render_derived(name="marks")
     db.session.execute(
         update(attendances)
         .where(attendances.c.id == marks.c.id)
         .values(status=marks.c.status, note=marks.c.note, method=first["_method"],
-                marked_by_id=first["_marked_by_id"], marked_at=first["_marked_at"])
+                marked_by_id=first["_marked_by_id"], marked_at=marks.c.marked_at)
     )
 
 

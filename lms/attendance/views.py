@@ -25,6 +25,7 @@ from lms.attendance.closeout import close_out, list_missing_marks, reopen
 from lms.attendance.forms import RosterForm, roster_marks
 from lms.attendance.grid import OUTSIDE, class_grid, my_attendance, my_classes
 from lms.attendance.models import STATUSES
+from lms.attendance.offline import list_pending, list_superseded
 from lms.attendance.queries import list_roster, list_session_audit
 from lms.classes.forms import ReasonForm
 from lms.classes.models import Class, ClassSession, class_instructors
@@ -127,6 +128,8 @@ def _render_roster(session: ClassSession, form: RosterForm, typed: dict):
         locked=is_locked(session, settings, now),
         locks_at=locks_at(session, settings),
         audit_rows=list_session_audit(session.id),
+        superseded=list_superseded(session.id),
+        superseded_label=_("superseded by a later mark"),
         open_form=ActionForm(),
     )
 
@@ -143,6 +146,7 @@ def grid(class_id: int):
         "attendance/grid.html", grid=data, klass=klass, outside=OUTSIDE, **translated_labels(),
         excused_rule_text=EXCUSED_RULE_TEXT[klass.excused_rule],
         missing_total=missing_total, missing=missing, close_form=ActionForm(),
+        pending=list_pending(klass.id) if _user().is_director else [],
     )
 
 

@@ -95,4 +95,5 @@ ATTENDANCE_METHOD_LABELS = {
     "import": _l("Import"),
     "walkin": _l("Walk-in"),
     "scan": _l("Card scan"),
+    "offline": _l("Offline, sent later"),  # the audit log's "how" of marks sent later
 }

@@ -58,15 +58,19 @@ def show_error(error: DomainError, form: Any = None, aliases: dict[str, str] | N
 
 
 @contextmanager
-def saving(form: Any = None, *, aliases: dict[str, str] | None = None) -> Iterator[Done]:
-    """Commit the block's work; on a DomainError roll back and show it (see the module)."""
+def saving(
+    form: Any = None, *, aliases: dict[str, str] | None = None, quiet: bool = False
+) -> Iterator[Done]:
+    """Commit the block's work; on a DomainError roll back and show it (see the module).
+    `quiet`: not flashed (a JSON answer carries `done.error` itself)."""
     done: Done = Done()
     try:
         yield done
     except DomainError as error:
         db.session.rollback()
         done.error = error
-        show_error(error, form, aliases)
+        if not quiet:
+            show_error(error, form, aliases)
         return
     except BaseException:
         db.session.rollback()

@@ -81,7 +81,13 @@
     if (event.target.matches('input[type=text][name^="n-"]')) refresh();
   });
 
-  form.addEventListener("submit", () => {
+  form.addEventListener("submit", (event) => {
+    if (offline.active()) {
+      // No network: the changed rows join the device's queue instead of a form that cannot go.
+      event.preventDefault();
+      rows.filter(isChanged).forEach(offline.queueRow);
+      return;
+    }
     // Only the rows changed here travel: a mark saved meanwhile from another device survives.
     rows.forEach((row) => {
       if (isChanged(row)) return;
@@ -89,5 +95,133 @@
     });
   });
 
+  const offline = offlineMarking(form, rows, refresh);
   refresh();
 })();
+
+// Marking without network (static/js/offline-queue.js keeps the marks; the service worker
+// static/js/offline-sw.js keeps this page): a tap made offline is queued on the device at
+// once, shown as "N waiting to send", restored when the page is opened again, and sent when
+// the network returns (the "online" event, then a retry every 20 s while marks wait).
+function offlineMarking(form, rows, refresh) {
+  "use strict";
+  const queue = window.OfflineQueue;
+  const sessionId = Number(form.dataset.session);
+  const none = { active: () => false, queueRow: () => {} };
+  if (!queue || !window.indexedDB || !sessionId) return none;
+  const box = form.querySelector("[data-offline-box]");
+  const note = box.querySelector("[data-offline-note]");
+  const waitingBox = box.querySelector("[data-offline-waiting]");
+  const refusedBox = box.querySelector("[data-offline-refused]");
+  const sentBox = box.querySelector("[data-offline-sent]");
+  const csrf = form.querySelector('input[name="csrf_token"]');
+  let sending = false;
+
+  const active = () => !navigator.onLine;
+  const rowOf = (id) => rows.find((row) => row.querySelector(`input[name="s-${id}"]`));
+
+  function show() {
+    note.hidden = !active();
+    return queue.list(sessionId).then((marks) => {
+      const waiting = marks.filter((m) => m.state === "waiting").length;
+      const refused = marks.filter((m) => m.state === "refused");
+      waitingBox.hidden = waiting === 0;
+      waitingBox.textContent = waitingBox.dataset.text.replace("{n}", waiting);
+      waitingBox.dataset.waiting = waiting;
+      refusedBox.hidden = refused.length === 0;
+      if (refused.length) {
+        const reason = refused[0].message === "not_enrolled"
+          ? refusedBox.dataset.notEnrolled : refused[0].message;
+        refusedBox.textContent = refusedBox.dataset.text.replace("{n}", refused.length)
+          .replace("{reason}", reason);
+      }
+      return waiting;
+    });
+  }
+
+  function setRow(row, status) {
+    const radio = row.querySelector(`input[type=radio][value="${status}"]`);
+    if (radio) radio.checked = true;
+    // What the page shows is now in the queue: not an unsaved change of the form.
+    row.querySelector('input[type=hidden][name^="o-"]').value = status;
+    const n = row.querySelector('input[type=text][name^="n-"]');
+    const on = row.querySelector('input[type=hidden][name^="on-"]');
+    if (n && on) on.value = n.value.trim();
+    row.classList.add("queued");
+  }
+
+  function queueRow(row) {
+    const checked = row.querySelector("input[type=radio]:checked");
+    if (!checked) return Promise.resolve();
+    const id = Number(checked.name.slice(2));
+    const n = row.querySelector('input[type=text][name^="n-"]');
+    setRow(row, checked.value);
+    return queue.add(sessionId, id, checked.value, n ? n.value.trim() : "").then(show)
+      .then(refresh);
+  }
+
+  function send() {
+    if (sending || active()) return Promise.resolve();
+    sending = true;
+    let sent = 0;
+    let changed = false;
+    const round = () => queue.send(sessionId, form.dataset.sync, csrf ? csrf.value : "")
+      .then((answer) => {
+        const results = answer.results || [];
+        sent += results.length;
+        changed = changed || results.some((r) => r.outcome !== "duplicate");
+        return results.length && !answer.error ? round() : answer;
+      });
+    return round().then(() => {
+      if (sent) {
+        sentBox.hidden = false;
+        sentBox.textContent = sentBox.dataset.text.replace("{n}", sent);
+      }
+      return show();
+    }).then((waiting) => {
+      // Show what the server now holds (superseded marks included) unless the person is
+      // in the middle of changes that are not saved yet.
+      if (changed && !waiting && !rows.some((row) => row.classList.contains("changed"))) {
+        sessionStorage.setItem("lms-offline-sent", String(sent));
+        window.location.reload();
+      }
+    }).catch(() => show()).finally(() => { sending = false; });
+  }
+
+  form.addEventListener("change", (event) => {
+    if (!active()) return;
+    const row = event.target.closest(".roster-row");
+    if (row) queueRow(row);
+  });
+  window.addEventListener("online", () => { show(); send(); });
+  window.addEventListener("offline", show);
+  setInterval(() => { if (!active()) send(); }, 20000);
+
+  // Marks still on the device (this tab closed, the page reopened): shown as they were made.
+  queue.list(sessionId).then((marks) => {
+    marks.forEach((m) => { const row = rowOf(m.enrollment_id); if (row) setRow(row, m.status); });
+    refresh();
+    return show();
+  }).then(send);
+  const justSent = sessionStorage.getItem("lms-offline-sent");
+  if (justSent) {
+    sessionStorage.removeItem("lms-offline-sent");
+    sentBox.hidden = false;
+    sentBox.textContent = sentBox.dataset.text.replace("{n}", justSent);
+  }
+
+  if ("serviceWorker" in navigator && form.dataset.sw) {
+    // The worker answers "kept" once this page and its files are on the device.
+    navigator.serviceWorker.addEventListener("message", (event) => {
+      if (event.data && event.data.type === "kept") form.dataset.offlineReady = "1";
+    });
+    navigator.serviceWorker.register(form.dataset.sw, { scope: "/sessions/" }).then(() =>
+      navigator.serviceWorker.ready).then((registration) => {
+      const urls = [window.location.pathname].concat(
+        performance.getEntriesByType("resource").map((e) => e.name)
+          .filter((u) => new URL(u).pathname.startsWith("/static/")));
+      registration.active.postMessage({ type: "keep", urls });
+    }).catch(() => {});
+  }
+  return { active, queueRow };
+}

@@ -22,6 +22,7 @@ NOT_PAGES = {
     "admin.users_import_template",
     "attendance.grid_export",
     "attendance.import_template",
+    "attendance.offline_sw",
     "attendance.projector_code",
     "certificates.download",
     "certificates.job_download",

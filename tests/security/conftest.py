@@ -18,6 +18,7 @@ from datetime import date, timedelta
 import pytest
 from sqlalchemy import select
 
+from lms.attendance.models import OfflineMark
 from lms.certificates.services import issue_certificates
 from lms.core.models import Job
 from lms.core.types import utcnow
@@ -97,6 +98,11 @@ def world(app, make, tmp_path) -> World:
         result_name="result.zip", result_path=str(result), created_by_id=director.id,
     )
     db.session.add(job)
+    # A mark made offline after the session locked, waiting for the director (attendance).
+    pending = OfflineMark(client_key=str(uuid.uuid4()), session_id=session.id,
+                          enrollment_id=enrollment.id, status="present", note="",
+                          marked_by_id=instructor.id, marked_at=utcnow(), outcome="pending")
+    db.session.add(pending)
     db.session.commit()
     users = {
         "trainee": trainee,
@@ -121,6 +127,8 @@ def world(app, make, tmp_path) -> World:
         "fmt": "csv",
         "what": "zip",
         "filename": "css/app.css",
+        "mark_id": pending.id,
+        "decision": "reject",
     }
     return World(users=users, values=values)
 

@@ -1,0 +1,103 @@
+// Marks made without network, kept on the device (IndexedDB) until the server has them.
+// Each mark gets a key made here (a UUID): the server records a key once, so sending a batch
+// again (a lost answer, a second tab) never records anything twice. The server answers per
+// mark; a mark leaves the queue only once the server has recorded what became of it.
+(function () {
+  "use strict";
+  const DB_NAME = "lms-offline";
+  const STORE = "marks";
+  const BATCH = 300; // per request; the caller sends again while marks wait
+
+  function open() {
+    return new Promise((resolve, reject) => {
+      const request = indexedDB.open(DB_NAME, 1);
+      request.onupgradeneeded = () => {
+        const store = request.result.createObjectStore(STORE, { keyPath: "key" });
+        store.createIndex("session", "session_id");
+      };
+      request.onsuccess = () => resolve(request.result);
+      request.onerror = () => reject(request.error);
+    });
+  }
+
+  function run(mode, work) {
+    return open().then((db) => new Promise((resolve, reject) => {
+      const tx = db.transaction(STORE, mode);
+      const result = work(tx.objectStore(STORE));
+      tx.oncomplete = () => { db.close(); resolve(result && "result" in result ? result.result : result); };
+      tx.onerror = () => { db.close(); reject(tx.error); };
+      tx.onabort = () => { db.close(); reject(tx.error); };
+    }));
+  }
+
+  function newKey() {
+    if (crypto.randomUUID) return crypto.randomUUID();
+    const b = crypto.getRandomValues(new Uint8Array(16));
+    b[6] = (b[6] & 0x0f) | 0x40;
+    b[8] = (b[8] & 0x3f) | 0x80;
+    const h = Array.from(b, (x) => x.toString(16).padStart(2, "0")).join("");
+    return `${h.slice(0, 8)}-${h.slice(8, 12)}-${h.slice(12, 16)}-${h.slice(16, 20)}-${h.slice(20)}`;
+  }
+
+  const queue = {
+    add(sessionId, enrollmentId, status, note) {
+      const mark = {
+        key: newKey(), session_id: sessionId, enrollment_id: enrollmentId, status,
+        note: note || "", marked_at: new Date().toISOString(), state: "waiting",
+      };
+      return run("readwrite", (store) => { store.put(mark); }).then(() => mark);
+    },
+    list(sessionId) {
+      return run("readonly", (store) => store.index("session").getAll(sessionId))
+        .then((marks) => marks.sort((a, b) => a.marked_at.localeCompare(b.marked_at)));
+    },
+    remove(keys) {
+      return run("readwrite", (store) => { keys.forEach((key) => store.delete(key)); });
+    },
+    setState(marks, state, message) {
+      return run("readwrite", (store) => {
+        marks.forEach((mark) => store.put({ ...mark, state, message: message || "" }));
+      });
+    },
+    // Send this session's waiting marks in one request; resolves to the server's answers
+    // ({results} or {error}); rejects when the network fails (the marks stay queued).
+    send(sessionId, url, csrfToken) {
+      return queue.list(sessionId).then((all) => {
+        const waiting = all.filter((m) => m.state === "waiting").slice(0, BATCH);
+        if (!waiting.length) return { results: [] };
+        const body = JSON.stringify({
+          session_id: sessionId,
+          marks: waiting.map((m) => ({
+            key: m.key, enrollment_id: m.enrollment_id, status: m.status, note: m.note,
+            marked_at: m.marked_at,
+          })),
+        });
+        return fetch(url, {
+          method: "POST", credentials: "same-origin", body,
+          headers: { "Content-Type": "application/json", "X-CSRFToken": csrfToken },
+        }).then((response) => response.json().catch(() => ({ error: response.statusText }))
+          .then((answer) => {
+            if (response.status === 400 || response.status === 413) {
+              // Refused whole (nothing recorded): kept on the device, not sent again blindly.
+              return queue.setState(waiting, "refused", answer.error).then(() => answer);
+            }
+            if (!response.ok || !Array.isArray(answer.results)) {
+              // Signed out, server error: everything stays waiting for the next attempt.
+              return { error: answer.error || String(response.status), retry: true };
+            }
+            const byKey = new Map(waiting.map((m) => [m.key, m]));
+            const done = [];
+            const refused = [];
+            answer.results.forEach((r) => {
+              if (r.outcome === "not_enrolled") refused.push(byKey.get(r.key));
+              else done.push(r.key);
+            });
+            return queue.remove(done)
+              .then(() => queue.setState(refused.filter(Boolean), "refused", "not_enrolled"))
+              .then(() => answer);
+          }));
+      });
+    },
+  };
+  window.OfflineQueue = queue;
+})();

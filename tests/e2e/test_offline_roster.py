@@ -1,0 +1,157 @@
+"""Marking when the hall's network drops (issue 17, tests 4c and 4d): the roster opened online
+keeps working offline (service worker + IndexedDB), survives a reload and a closed tab, and
+sends each mark exactly once when the network returns; a conflicting mark from a second device
+is kept in the audit log and shown."""
+
+import threading
+
+import pytest
+from sqlalchemy import func, select
+
+from lms.attendance.models import Attendance, OfflineMark
+from lms.core.models import AuditLog
+from lms.extensions import db
+from tests.attendance.conftest import session_times_around_now
+from tests.e2e.conftest import shot, sign_in
+
+
+@pytest.fixture
+def hall(make):
+    day, starts, ends = session_times_around_now(started_minutes_ago=5)
+    instructor = make.instructor(username="giangvien", full_name="Lê Thị Thu Hà")
+    klass = make.klass(title="Hội nghị quán triệt Nghị quyết", start_date=day,
+                       instructors=[instructor])
+    session = make.session(klass, on_date=day, starts_at=starts, ends_at=ends)
+    unit = make.unit(name="Đảng bộ phường Hoàng Liệt")
+    enrollments = [
+        make.enrollment(klass, make.trainee(full_name=f"Nguyễn Văn Học {i:02d}", unit=unit))
+        for i in range(60)
+    ]
+    db.session.commit()
+    return session, instructor, enrollments
+
+
+class RequestLog:
+    """The paths the server was asked for: while the browser is offline, none may arrive."""
+
+    def __init__(self, app):
+        self.paths: list[str] = []
+        self.lock = threading.Lock()
+        inner = app.wsgi_app
+
+        def logged(environ, start_response):
+            with self.lock:
+                self.paths.append(environ.get("PATH_INFO", ""))
+            return inner(environ, start_response)
+
+        app.wsgi_app = logged
+
+
+def waiting(page) -> str:
+    box = page.locator("[data-offline-waiting]")
+    return box.inner_text() if box.is_visible() else ""
+
+
+def open_roster(page, url):
+    page.goto(url)
+    page.wait_for_selector("form[data-roster][data-offline-ready]")  # kept on the device
+
+
+def tap(page, enrollment_id, status):
+    page.locator(f'label.seg-{status}:has(input[name="s-{enrollment_id}"])').click()
+
+
+def test_fifty_marks_made_offline_survive_reload_and_closing_and_arrive_once(
+    app, live_server, browser_page, hall
+):
+    session, _instructor, enrollments = hall
+    requests = RequestLog(app)
+    page = browser_page("phone")
+    context = page.context
+    sign_in(page, live_server.url, "giangvien")
+    url = f"{live_server.url}/sessions/{session.id}/attendance"
+    open_roster(page, url)
+
+    context.set_offline(True)
+    page.wait_for_selector("[data-offline-note]:visible")
+    before = len(requests.paths)
+    marked = enrollments[:50]
+    for enrollment in marked:
+        tap(page, enrollment.id, "present")
+    page.wait_for_selector('[data-offline-waiting][data-waiting="50"]', state="attached")
+    assert waiting(page) == "50 điểm danh chờ gửi"
+    shot(page, "offline-roster-1-fifty-waiting")
+
+    page.reload()  # offline: the service worker's copy
+    page.wait_for_selector('[data-offline-waiting][data-waiting="50"]', state="attached")
+    assert page.locator('input[type=radio][value="present"]:checked').count() == 50
+    assert page.locator('[data-count="unmarked"]').inner_text() == "10"
+
+    page.close()  # the tab closed, then opened again, still without network
+    page = context.new_page()
+    page.goto(url)
+    page.wait_for_selector('[data-offline-waiting][data-waiting="50"]', state="attached")
+    assert waiting(page) == "50 điểm danh chờ gửi"
+    assert requests.paths[before:] == []  # nothing reached the server while offline
+    shot(page, "offline-roster-2-reopened-offline")
+
+    context.set_offline(False)
+    page.wait_for_selector("[data-offline-sent]:visible", timeout=30_000)
+    assert page.locator("[data-offline-sent]").inner_text() == (
+        "Đã gửi: 50 điểm danh thực hiện khi không có mạng.")
+    assert not page.locator("[data-offline-waiting]").is_visible()
+    assert requests.paths.count(f"/sessions/{session.id}/attendance/sync") >= 1
+    shot(page, "offline-roster-3-sent")
+
+    db.session.expire_all()
+    rows = db.session.execute(
+        select(Attendance.enrollment_id, Attendance.status)
+        .where(Attendance.session_id == session.id)).all()
+    assert sorted(rows) == sorted((e.id, "present") for e in marked)
+    assert db.session.scalar(select(func.count()).select_from(OfflineMark)) == 50
+    assert db.session.scalar(select(func.count()).select_from(AuditLog).where(
+        AuditLog.method == "offline")) == 50
+    # opened again online: the page shows the server's marks, nothing waits
+    page.reload()
+    assert page.locator('[data-count="present"]').inner_text() == "50"
+    assert not page.locator("[data-offline-waiting]").is_visible()
+
+
+def test_a_later_mark_from_a_second_device_wins_and_the_offline_one_is_shown(
+    live_server, browser_page, hall
+):
+    session, _instructor, enrollments = hall
+    first = enrollments[0]
+    url = f"{live_server.url}/sessions/{session.id}/attendance"
+    door = browser_page("phone")
+    sign_in(door, live_server.url, "giangvien")
+    open_roster(door, url)
+    door.context.set_offline(True)
+    door.wait_for_selector("[data-offline-note]:visible")
+    tap(door, first.id, "present")
+    door.wait_for_selector('[data-offline-waiting][data-waiting="1"]', state="attached")
+
+    desk = browser_page("desktop")  # a second device, online, marks the same person later
+    sign_in(desk, live_server.url, "giangvien")
+    desk.goto(url)
+    tap(desk, first.id, "absent")
+    desk.get_by_role("button", name="Lưu điểm danh").click()
+    desk.wait_for_selector(".flash-success")
+
+    door.context.set_offline(False)
+    door.wait_for_selector("#superseded", timeout=30_000)
+    table = door.locator(".superseded-table")
+    assert "Nguyễn Văn Học 00" in table.inner_text()
+    assert "Có mặt" in table.inner_text()
+    assert "Vắng không phép" in table.inner_text()
+    log = door.locator(".audit-table").inner_text()
+    assert "bị thay bởi điểm danh sau" in log
+    assert "Không có mạng, gửi sau" in log
+    shot(door, "offline-roster-4-superseded")
+
+    db.session.expire_all()
+    assert db.session.scalar(select(Attendance.status).where(
+        Attendance.enrollment_id == first.id)) == "absent"
+    methods = db.session.execute(select(AuditLog.method, AuditLog.old_value, AuditLog.new_value)
+                                 .order_by(AuditLog.id)).all()
+    assert methods == [("roster", None, "absent"), ("offline", "present", "absent")]
