@@ -1,7 +1,7 @@
 """offline marks received once: marks made on a device without network and sent later
 
 Revision ID: 75ea1d3e60ba
-Revises: c4e1a9d27f53
+Revises: 839dfcbc23db
 Create Date: 2026-12-04 12:30:39.892303
 
 Each mark carries a key made on the device (a UUID); the unique key makes a batch sent twice
@@ -16,7 +16,7 @@ import lms.core.types
 
 # revision identifiers, used by Alembic.
 revision = '75ea1d3e60ba'
-down_revision = 'c4e1a9d27f53'
+down_revision = '839dfcbc23db'
 branch_labels = None
 depends_on = None
 
