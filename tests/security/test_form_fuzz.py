@@ -70,6 +70,9 @@ FORM_TARGETS: dict[type, list[Target]] = {
         Target("/sessions/{session}/attendance", extra_fields=("s-{e0}", "o-{e0}", "n-{e0}",
                                                                 "on-{e0}", "s-{e1}", "s-x"))
     ],
+    attendance.ImportMarksForm: [
+        Target("/classes/{klass}/attendance/import", extra_fields=("check", "confirm"))
+    ],
     attendance.CheckinForm: [Target("/checkin"), Target("/checkin/{session}")],
     attendance.WalkinSearchForm: [Target("/sessions/{session}/walkin", method="GET")],
     attendance.WalkinAddForm: [Target("/sessions/{session}/walkin/add")],
