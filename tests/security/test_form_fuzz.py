@@ -89,7 +89,10 @@ FORM_TARGETS: dict[type, list[Target]] = {
     certificates.VerifyNumberForm: [Target("/verify", anonymous=True)],
     classes.ProgramForm: [Target("/programs/new"), Target("/programs/{program}/edit")],
     classes.ClassForm: [Target("/classes/new"), Target("/classes/{klass}/edit")],
-    classes.CancelForm: [Target("/sessions/{session}/cancel"), Target("/classes/{klass}/cancel")],
+    classes.CancelForm: [Target("/classes/{klass}/cancel")],
+    classes.CancelSessionForm: [Target("/sessions/{session}/cancel")],
+    classes.ReasonForm: [Target("/sessions/{session}/restore", prefix="restore-"),
+                         Target("/classes/{klass}/reopen", prefix="reopen-")],
     classes.SessionForm: [Target("/classes/{klass}/sessions"), Target("/sessions/{session}/edit")],
     classes.SeriesForm: [Target("/classes/{klass}/sessions/series")],
     # The CSRF-only form guards every button; the plan grid is the one that carries values.
