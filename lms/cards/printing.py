@@ -15,7 +15,9 @@ def qr_svg(code: str) -> Markup:
     import segno
 
     buffer = io.BytesIO()
-    segno.make(code, error="m").save(
+    # A fixed mask: choosing the best of eight was most of the time of a sheet of 300 cards;
+    # any mask gives a valid code, and these codes are short, on white paper.
+    segno.make(code, error="m", mask=0).save(
         buffer, kind="svg", xmldecl=False, svgns=True, nl=False, border=2, omitsize=True,
         svgclass="qr", lineclass=None, title=None, dark="#000",
     )

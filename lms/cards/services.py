@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import and_, select
+from sqlalchemy import and_, func, select
 from sqlalchemy.exc import IntegrityError
 from werkzeug.exceptions import NotFound
 
@@ -133,8 +133,22 @@ def cards_for_class(klass: Class, *, actor: Actor) -> list[PrintedCard]:
     return _printed(users, issue_cards(users, actor=actor))
 
 
+# A sheet is made in the request (about 4 s for 300 cards on an idle machine, several times
+# that on a busy one); larger units are printed class by class until this becomes a job.
+MAX_PRINTED = 400
+
+
 def cards_for_unit(unit: Unit, *, actor: Actor) -> list[PrintedCard]:
-    """The active trainees of a unit, each with their card."""
+    """The active trainees of a unit (not its sub-units), each with their card."""
+    require(actor, "director", message=_l("Only a director can print check-in cards."))
+    count = db.session.scalar(
+        select(func.count()).select_from(User)
+        .where(User.unit_id == unit.id, User.active, User.is_trainee)
+    )
+    if count > MAX_PRINTED:
+        raise DomainError(_l(
+            "This unit has %(count)s trainees: at most %(max)s cards can be printed at once. "
+            "Print the cards of its classes instead.", count=count, max=MAX_PRINTED))
     users = list(
         db.session.scalars(
             select(User).where(User.unit_id == unit.id, User.active, User.is_trainee)

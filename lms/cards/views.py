@@ -129,7 +129,7 @@ def unit_cards_pdf():
     form.unit.choices = unit_choices()
     if not form.validate_on_submit():
         flash(_("Choose a unit."), "error")
-        return redirect(request.referrer or url_for("core.index"))
+        return redirect(url_for("core.index"))
     unit = db.get_or_404(Unit, form.unit.data)
     with saving() as done:
         cards = services.cards_for_unit(unit, actor=_user())

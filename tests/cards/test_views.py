@@ -150,3 +150,14 @@ def test_the_trainee_sees_their_card_on_my_classes(door, client, login, make):
     client.post("/my/card")
     card = db.session.scalar(select(TraineeCard).where(TraineeCard.user_id == newcomer.id))
     assert f"{card.number[:4]} {card.number[4:]}" in client.get("/my/classes").text
+
+
+def test_a_unit_too_large_for_one_sheet_is_refused_in_words(door, client, login, monkeypatch):
+    from lms.cards import services
+
+    monkeypatch.setattr(services, "MAX_PRINTED", 3)
+    login(door.director)
+    response = client.post("/cards/unit.pdf", data={"unit": door.trainees[0].unit_id},
+                           follow_redirects=True)
+    assert response.mimetype == "text/html"
+    assert "mỗi lần chỉ in được tối đa 3 thẻ" in response.text
