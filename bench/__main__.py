@@ -49,6 +49,7 @@ def steps(size, quick: bool) -> dict[str, list[str]]:
             "coldstart": [py, "-m", "bench.coldstart", "--runs", "3"],
             "checkin": [py, "scripts/bench_checkin.py", "--runs", "1", "--duration", "3"],
             "notices": [py, "-m", "bench.notices", "--runs", "3", "--messages", "200"],
+            "offline": [py, "scripts/bench_offline_sync.py", "--runs", "3"],
         }
     return {
         "report": report,
@@ -58,6 +59,7 @@ def steps(size, quick: bool) -> dict[str, list[str]]:
         "coldstart": [py, "-m", "bench.coldstart"],
         "checkin": [py, "scripts/bench_checkin.py"],
         "notices": [py, "-m", "bench.notices"],
+        "offline": [py, "scripts/bench_offline_sync.py"],
     }
 
 

@@ -21,7 +21,9 @@ from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import select
+from sqlalchemy import DateTime, Integer, String, bindparam, func, literal, select
+from sqlalchemy.dialects import postgresql
+from sqlalchemy.dialects.postgresql import ARRAY
 
 from lms.attendance.clock import attendance_settings, locks_at, starts
 from lms.attendance.models import STATUSES, Attendance, OfflineMark
@@ -229,13 +231,46 @@ def _store(session, fresh, outcome, times, *, actor: Actor, now: datetime) -> No
     ]
     if not rows:
         return
-    stored = db.session.execute(
-        dialect_insert(offline_marks).values(rows)
-        .on_conflict_do_nothing(index_elements=["client_key"])
-        .returning(offline_marks.c.client_key)
-    ).all()
+    if db.session.get_bind().dialect.name == "postgresql":
+        stored = _store_postgresql(rows)
+    else:
+        # executemany of one compiled INSERT (batched by SQLAlchemy as "insertmanyvalues"):
+        # a VALUES list of 300 rows was compiled afresh each time.
+        stored = db.session.execute(
+            dialect_insert(offline_marks)
+            .on_conflict_do_nothing(index_elements=["client_key"])
+            .returning(offline_marks.c.client_key),
+            rows,
+        ).all()
     if len(stored) != len(rows):  # the same keys arrived meanwhile (a writer past the lock)
         raise DomainError(_l("These marks arrived twice at the same moment. Send them again."))
+
+
+def _store_postgresql(rows: list[dict]) -> list:
+    """The varying columns as arrays through unnest(), one statement (as services.py does for
+    the marks): 300 rows of parameters took ~100 ms through psycopg, the arrays a few."""
+    first = rows[0]
+    arrays = func.unnest(
+        bindparam("_keys", [r["client_key"] for r in rows], type_=ARRAY(String)),
+        bindparam("_eids", [r["enrollment_id"] for r in rows], type_=ARRAY(Integer)),
+        bindparam("_statuses", [r["status"] for r in rows], type_=ARRAY(String)),
+        bindparam("_notes", [r["note"] for r in rows], type_=ARRAY(String)),
+        bindparam("_times", [r["marked_at"] for r in rows], type_=ARRAY(DateTime(timezone=True))),
+        bindparam("_outcomes", [r["outcome"] for r in rows], type_=ARRAY(String)),
+    ).table_valued("k", "e", "s", "n", "t", "o").render_derived(name="marks")
+    c = offline_marks.c
+    source = select(
+        arrays.c.k, literal(first["session_id"], c.session_id.type), arrays.c.e, arrays.c.s,
+        arrays.c.n, literal(first["marked_by_id"], c.marked_by_id.type), arrays.c.t,
+        literal(first["received_at"], c.received_at.type), arrays.c.o,
+    )
+    names = ["client_key", "session_id", "enrollment_id", "status", "note", "marked_by_id",
+             "marked_at", "received_at", "outcome"]
+    return db.session.execute(
+        postgresql.insert(offline_marks).from_select(names, source)
+        .on_conflict_do_nothing(index_elements=["client_key"])
+        .returning(c.client_key)
+    ).all()
 
 
 def list_superseded(session_id: int) -> list:

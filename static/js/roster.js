@@ -165,12 +165,14 @@ function offlineMarking(form, rows, refresh) {
     sending = true;
     let sent = 0;
     let changed = false;
+    let rounds = 0; // 300 marks a request; a bound, should the queue ever fail to shrink
     const round = () => queue.send(sessionId, form.dataset.sync, csrf ? csrf.value : "")
       .then((answer) => {
         const results = answer.results || [];
         sent += results.length;
+        rounds += 1;
         changed = changed || results.some((r) => r.outcome !== "duplicate");
-        return results.length && !answer.error ? round() : answer;
+        return results.length && !answer.error && rounds < 20 ? round() : answer;
       });
     return round().then(() => {
       if (sent) {

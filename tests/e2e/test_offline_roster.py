@@ -140,6 +140,8 @@ def test_a_later_mark_from_a_second_device_wins_and_the_offline_one_is_shown(
 
     door.context.set_offline(False)
     door.wait_for_selector("#superseded", timeout=30_000)
+    assert door.locator("[data-superseded-note]").inner_text() == (
+        "1 điểm danh thực hiện khi không có mạng đã bị thay bởi điểm danh sau: xem danh sách.")
     table = door.locator(".superseded-table")
     assert "Nguyễn Văn Học 00" in table.inner_text()
     assert "Có mặt" in table.inner_text()

@@ -1,0 +1,129 @@
+"""Benchmark: server time to receive 300 marks made offline in one sync request (issue 17: under
+150 ms), and the same batch sent again (300 duplicates, nothing written).
+
+    .venv/bin/python scripts/bench_offline_sync.py [--runs 15] [--pg URL]
+
+In-process requests through the Flask test client (server time, no network) on a database
+holding only that class: SQLite in a temporary folder, and PostgreSQL when --pg (or
+LMS_BENCH_DATABASE_URL) names a scratch database (its tables are dropped and created).
+Baseline: the instructor's home page in the same run.
+"""
+
+import argparse
+import os
+import statistics
+import sys
+import tempfile
+import time
+import uuid
+from pathlib import Path
+
+from sqlalchemy import delete, event, text, update
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+
+from bench.results import Result, emit  # noqa: E402
+from lms import create_app  # noqa: E402
+from lms.attendance.models import Attendance, OfflineMark  # noqa: E402
+from lms.classes.models import ClassSession  # noqa: E402
+from lms.core.models import AuditLog  # noqa: E402
+from lms.core.types import utcnow  # noqa: E402
+from lms.enrollment.models import Enrollment  # noqa: E402
+from lms.extensions import db  # noqa: E402
+from tests.attendance.conftest import session_times_around_now  # noqa: E402
+from tests.conftest import Client  # noqa: E402
+from tests.factories import Factories  # noqa: E402
+
+TARGET_MS = 150
+
+
+def measure(url: str, name: str, runs: int) -> list[Result]:
+    app = create_app({"SECRET_KEY": "bench-" + "x" * 40, "DATABASE_URL": url,
+                      "WTF_CSRF_ENABLED": False, "RATELIMIT_ENABLED": False})
+    app.test_client_class = Client
+    with app.app_context():
+        if name == "postgresql":
+            db.session.execute(text("DROP SCHEMA public CASCADE; CREATE SCHEMA public"))
+            db.session.commit()
+        db.create_all()
+        make = Factories()
+        day, starts, ends = session_times_around_now()
+        instructor = make.instructor(username="gv")
+        klass = make.klass(start_date=day, instructors=[instructor])
+        session = make.session(klass, on_date=day, starts_at=starts, ends_at=ends)
+        units = [make.unit() for _ in range(10)]
+        ids = [make.enrollment(klass, make.trainee(unit=units[i % 10])).id for i in range(300)]
+        db.session.commit()
+        session_id = session.id
+    client = app.test_client()
+    client.post("/login", data={"login": "gv", "password": "secret-pass"})
+    counts = [0]
+
+    def count(*_args):
+        counts[-1] += 1
+
+    with app.app_context():
+        event.listen(db.engine, "before_cursor_execute", count)
+    homes, sends, replays = [], [], []
+    statements = replay_statements = 0
+    for _ in range(runs + 1):  # the first run warms the caches and is left out
+        with app.app_context():  # start from no marks
+            for model in (OfflineMark, Attendance):
+                db.session.execute(delete(model))
+            db.session.execute(update(Enrollment).values(attended_count=0, absent_count=0))
+            db.session.execute(update(ClassSession).values(marked_count=0))
+            db.session.commit()
+        now = utcnow().isoformat()
+        body = {"session_id": session_id, "marks": [
+            {"key": str(uuid.uuid4()), "enrollment_id": eid,
+             "status": "absent" if i % 40 == 0 else "present", "note": "", "marked_at": now}
+            for i, eid in enumerate(ids)]}
+        t = time.perf_counter()
+        assert client.get("/").status_code == 200
+        homes.append(time.perf_counter() - t)
+        for times in (sends, replays):
+            counts.append(0)
+            t = time.perf_counter()
+            response = client.post(f"/sessions/{session_id}/attendance/sync", json=body)
+            times.append(time.perf_counter() - t)
+            assert response.status_code == 200, response.text[:300]
+            if times is sends:
+                statements = counts[-1]
+            else:
+                replay_statements = counts[-1]
+    with app.app_context():
+        assert db.session.query(Attendance).count() == 300
+        assert db.session.query(AuditLog).filter(AuditLog.method == "offline").count() >= 300
+    home = statistics.median(homes[1:]) * 1000
+    rows = []
+    for label, times, count_ in (
+        ("sync 300 offline marks, one request", sends, statements),
+        ("the same batch again (300 duplicates)", replays, replay_statements),
+    ):
+        value = statistics.median(times[1:]) * 1000
+        rows.append(Result(
+            measure=label, database=name, size="300 trainees, one class",
+            value=value, baseline="home page", baseline_value=home, ratio=value / home,
+            target=f"< {TARGET_MS} ms", ok=value < TARGET_MS, statements=count_,
+        ))
+    return rows
+
+
+def main(runs: int, pg: str | None, sqlite: bool = True) -> None:
+    rows = []
+    if sqlite:
+        folder = Path(tempfile.mkdtemp())
+        rows += measure(f"sqlite:///{folder / 'b.sqlite3'}", "sqlite", runs)
+    if pg:
+        rows += measure(pg, "postgresql", runs)
+    print(f"load average {os.getloadavg()[0]:.2f}")
+    emit(rows)
+
+
+if __name__ == "__main__":
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--runs", type=int, default=15)
+    parser.add_argument("--pg", default=os.environ.get("LMS_BENCH_DATABASE_URL"))
+    parser.add_argument("--no-sqlite", action="store_true")
+    args = parser.parse_args()
+    main(args.runs, args.pg, not args.no_sqlite)
