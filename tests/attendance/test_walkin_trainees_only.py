@@ -49,7 +49,7 @@ def test_walkin_add_of_the_director_is_refused_and_enrols_nothing(room, client, 
 
 def test_director_cannot_enrol_a_non_trainee(room, client, login, make):
     director = make.director()
-    instructor = make.instructor(full_name="Giảng Viên Khác")
+    instructor = make.instructor(full_name="Giảng Viên Khác", unit=make.unit())  # has a unit
     login(director)
     response = client.post(
         f"/classes/{room.klass.id}/assign",
