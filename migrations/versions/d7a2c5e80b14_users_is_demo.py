@@ -1,0 +1,32 @@
+"""users.is_demo: accounts made by the demo loader, refused at sign-in in production
+
+Revision ID: d7a2c5e80b14
+Revises: c4e1a9d27f53
+Create Date: 2026-12-04 13:00:00.000000
+
+Existing rows are marked when they carry the demo loader's addresses (the four demo staff:
+@demo.lms.invalid) or share their password hash (the loader gives every generated person that
+one hash): a database loaded with `lms demo` before this migration is caught too.
+"""
+import sqlalchemy as sa
+from alembic import op
+
+revision = 'd7a2c5e80b14'
+down_revision = 'c4e1a9d27f53'
+branch_labels = None
+depends_on = None
+
+
+def upgrade():
+    with op.batch_alter_table('users') as batch:
+        batch.add_column(sa.Column('is_demo', sa.Boolean(), nullable=False,
+                                   server_default=sa.false()))
+    op.execute(
+        "UPDATE users SET is_demo = TRUE WHERE password_hash IN ("
+        "SELECT password_hash FROM users WHERE email LIKE '%@demo.lms.invalid')"
+    )
+
+
+def downgrade():
+    with op.batch_alter_table('users') as batch:
+        batch.drop_column('is_demo')
