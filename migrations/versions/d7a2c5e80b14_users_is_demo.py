@@ -18,9 +18,9 @@ depends_on = None
 
 
 def upgrade():
-    with op.batch_alter_table('users') as batch:
-        batch.add_column(sa.Column('is_demo', sa.Boolean(), nullable=False,
-                                   server_default=sa.false()))
+    # A plain ADD/DROP COLUMN (no batch copy on SQLite: the rollup triggers name the table).
+    op.add_column('users', sa.Column('is_demo', sa.Boolean(), nullable=False,
+                                     server_default=sa.false()))
     op.execute(
         "UPDATE users SET is_demo = TRUE WHERE password_hash IN ("
         "SELECT password_hash FROM users WHERE email LIKE '%@demo.lms.invalid')"
@@ -28,5 +28,4 @@ def upgrade():
 
 
 def downgrade():
-    with op.batch_alter_table('users') as batch:
-        batch.drop_column('is_demo')
+    op.drop_column('users', 'is_demo')
