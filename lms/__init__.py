@@ -3,6 +3,7 @@
 import os
 import time
 from pathlib import Path
+from urllib.parse import urlsplit
 
 from flask import Flask
 from sqlalchemy import event
@@ -96,6 +97,16 @@ def _finish_config(app: Flask) -> None:
                 "LMS_ENV=production needs a SECRET_KEY of 32+ random characters "
                 "(instance/config.py or LMS_SECRET_KEY)"
             )
+        public = (config.get("PUBLIC_BASE_URL") or "").strip()
+        host = urlsplit(public).hostname if public else None
+        if not host:
+            raise ConfigError(
+                "LMS_ENV=production needs PUBLIC_BASE_URL, the address people use "
+                "(e.g. https://lms.example.vn; LMS_PUBLIC_BASE_URL): certificate QR codes and "
+                "e-mailed links must not come from a request's Host header"
+            )
+        # Requests for any other host are refused (400), so the Host header cannot be forged.
+        config["TRUSTED_HOSTS"] = config.get("TRUSTED_HOSTS") or [host]
         config.update(
             SESSION_COOKIE_SECURE=True,
             REMEMBER_COOKIE_SECURE=True,

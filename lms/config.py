@@ -40,7 +40,11 @@ FRESH_MINUTES = 10  # role changes and revocations need a password given this re
 MAX_CONTENT_LENGTH = 8 * 1024 * 1024  # uploads: rosters, user lists, a signature image
 IMPORT_MAX_ROWS = 20_000
 
-RATELIMIT_LOGIN = "10 per minute; 50 per hour"
+RATELIMIT_LOGIN = "10 per minute; 50 per hour"  # password change and re-confirmation
+# Sign-in: failed attempts only (lms/auth/throttle.py, docs/security.md "Sign-in throttling").
+RATELIMIT_LOGIN_ACCOUNT_ADDRESS = "5 per minute; 20 per hour"  # one account from one address
+RATELIMIT_LOGIN_ADDRESS = "60 per minute; 600 per hour"  # one address, any account (a hall)
+RATELIMIT_LOGIN_ACCOUNT = "10 per hour; 30 per day"  # one account, from addresses not yet known
 RATELIMIT_HEADERS_ENABLED = False
 
 WTF_CSRF_TIME_LIMIT = None  # the token lives as long as the session; no expiry mid-form

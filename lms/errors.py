@@ -3,7 +3,7 @@
 from flask import Flask, render_template
 from flask_babel import lazy_gettext as _l
 from sqlalchemy.exc import DBAPIError
-from werkzeug.exceptions import HTTPException
+from werkzeug.exceptions import HTTPException, SecurityError
 
 from lms.extensions import db
 
@@ -66,6 +66,12 @@ ERROR_HINTS = {
 }
 
 
+def _untrusted_host(error: SecurityError):
+    """A Host outside TRUSTED_HOSTS (production: PUBLIC_BASE_URL's host): a plain 400, since no
+    URL can be built for such a request (the error page's links would fail)."""
+    return "Bad Request: untrusted host\n", 400, {"Content-Type": "text/plain; charset=utf-8"}
+
+
 def register_error_handlers(app: Flask) -> None:
     def render(code: int):
         return render_template(
@@ -89,5 +95,6 @@ def register_error_handlers(app: Flask) -> None:
         app.logger.exception("unhandled error")
         return render(500)
 
+    app.register_error_handler(SecurityError, _untrusted_host)
     app.register_error_handler(HTTPException, handle_http)
     app.register_error_handler(Exception, handle_unexpected)

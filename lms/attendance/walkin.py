@@ -20,6 +20,7 @@ from lms.classes.models import Class, ClassSession
 from lms.core import audit
 from lms.core.clock import local_now
 from lms.core.text import fold, nfc
+from lms.enrollment.eligibility import enrollable_clause, require_enrollable
 from lms.enrollment.models import Enrollment
 from lms.enrollment.services import take_seats
 from lms.errors import DomainError
@@ -30,8 +31,9 @@ SEARCH_LIMIT = 20
 
 
 def search_people(query: str | None, class_id: int) -> list[tuple[User, str | None]]:
-    """Active people whose name (diacritics ignored) or username matches, with their
-    enrolment status in this class (None: not enrolled): one statement."""
+    """Active trainees (lms.enrollment.eligibility: the only people a walk-in can add) whose
+    name (diacritics ignored) or username matches, with their enrolment status in this class
+    (None: not enrolled): one statement. Staff accounts are never listed."""
     folded = fold(query)
     if len(folded) < 2:
         return []
@@ -42,7 +44,7 @@ def search_people(query: str | None, class_id: int) -> list[tuple[User, str | No
             Enrollment, (Enrollment.user_id == User.id) & (Enrollment.class_id == class_id)
         )
         .where(
-            User.active,
+            enrollable_clause(),
             or_(User.search_name.like(pattern), User.username == folded.replace(" ", "")),
         )
         .order_by(User.sort_key, User.id)
@@ -113,8 +115,8 @@ def add_walkin(
     )
     if user is None:
         user = create_walkin_trainee(full_name, unit)
-    elif not user.active:
-        raise DomainError(_l("This account is deactivated."))
+    else:
+        require_enrollable(user)
     unit_id = user.unit_id or (unit.id if unit is not None else None)
     if unit_id is None:
         raise DomainError(_l("Choose the person's unit."), field="unit")

@@ -7,6 +7,7 @@ from typing import TYPE_CHECKING
 
 from flask_login import UserMixin
 from sqlalchemy import CheckConstraint, ForeignKey, String
+from sqlalchemy import false as sa_false
 from sqlalchemy.orm import Mapped, mapped_column, relationship, validates
 
 from lms.core.columns import SortKey
@@ -47,6 +48,8 @@ class User(UserMixin, db.Model):
     is_instructor: Mapped[bool] = mapped_column(default=False)
     is_director: Mapped[bool] = mapped_column(default=False)
     is_admin: Mapped[bool] = mapped_column(default=False)
+    # Made by the demo loader (lms/demo): refused at sign-in with LMS_ENV=production.
+    is_demo: Mapped[bool] = mapped_column(default=False, server_default=sa_false())
     search_name: Mapped[str] = mapped_column(String(300), index=True, default="")
     sort_key: Mapped[str] = mapped_column(SortKey, index=True, default="")
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)

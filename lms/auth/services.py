@@ -2,6 +2,7 @@
 
 from functools import cache
 
+from flask import current_app
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import or_, select
 from werkzeug.security import check_password_hash, generate_password_hash
@@ -43,6 +44,8 @@ def authenticate(login: str, password: str) -> User | None:
     ok = check_password_hash(stored, password or "")
     if user is None or not user.password_hash or not ok or not user.active:
         return None
+    if user.is_demo and current_app.config["ENV"] == "production":
+        return None  # the demo's known password must never open a production server
     return user
 
 

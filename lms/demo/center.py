@@ -76,6 +76,7 @@ def seed_center() -> dict[str, User]:
         user.email = f"{username}@demo.lms.invalid"
         user.roles = roles
         user.password_hash = password_hash
+        user.is_demo = True
         db.session.add(user)
         people[username] = user
     db.session.flush()

@@ -134,6 +134,7 @@ class People:
                 "session_token": secrets.token_urlsafe(24),
                 "calendar_token": secrets.token_urlsafe(24),
                 "active": True,
+                "is_demo": True,
                 "is_trainee": not instructor,
                 "is_instructor": instructor,
                 "is_director": False,

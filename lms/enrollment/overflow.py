@@ -16,6 +16,7 @@ from lms.auth.models import User
 from lms.classes.models import Class
 from lms.core.audit import record
 from lms.core.types import utcnow
+from lms.enrollment.eligibility import enrollable_clause
 from lms.enrollment.models import Enrollment
 from lms.enrollment.services import AssignResult, assign_trainees
 from lms.errors import DomainError
@@ -52,7 +53,7 @@ def _unit_trainees(unit: Unit, include_subunits: bool) -> list[User]:
     return list(
         db.session.scalars(
             select(User)
-            .where(User.unit_id.in_(ids), User.is_trainee, User.active)
+            .where(User.unit_id.in_(ids), enrollable_clause())
             .order_by(User.sort_key, User.id)  # the roster's order
         )
     )

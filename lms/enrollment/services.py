@@ -26,6 +26,7 @@ from lms.core.clock import local_today
 from lms.core.tabular import RowError, TableError, read_table
 from lms.core.text import nfc
 from lms.core.types import new_token, utcnow
+from lms.enrollment.eligibility import enrollable_clause, is_enrollable
 from lms.enrollment.models import Enrollment
 from lms.errors import DomainError
 from lms.extensions import db
@@ -87,7 +88,7 @@ def _give_seat(enrollment: Enrollment, user: User, today: date) -> None:
 def enrol_self(klass: Class, *, actor: Actor) -> Enrollment:
     """A trainee enrols in an open class: a seat if one is free, else the end of the waitlist."""
     today = local_today()
-    if not actor.is_trainee or actor.unit_id is None:
+    if not actor.is_trainee or actor.unit_id is None:  # the signed-in user: active
         raise DomainError(_l("Only trainees with a unit can enrol."))
     if klass.enrolment_mode != "open" or klass.is_cancelled:
         raise DomainError(_l("This class is not open for self-enrolment."))
@@ -205,7 +206,7 @@ def assign_trainees(
     next day), so an assigned trainee counts from the first day of the class, or today if later.
     """
     _check_class_for_assignment(klass, actor=actor)
-    wrong = [u.full_name for u in users if not u.is_trainee or not u.active or u.unit_id is None]
+    wrong = [u.full_name for u in users if not is_enrollable(u) or u.unit_id is None]
     if wrong:
         raise DomainError(
             _l("Not active trainees with a unit: %(names)s", names=", ".join(wrong[:20]))
@@ -268,7 +269,7 @@ def assign_unit(
     """Enrol every active trainee of a unit (and of the units below it)."""
     ids = subtree_ids(unit.id) if include_subunits else [unit.id]
     users = list(
-        db.session.scalars(select(User).where(User.unit_id.in_(ids), User.is_trainee, User.active))
+        db.session.scalars(select(User).where(User.unit_id.in_(ids), enrollable_clause()))
     )
     if not users:
         raise DomainError(_l("This unit has no active trainees."))
@@ -305,7 +306,7 @@ def import_roster(klass: Class, data: bytes, *, actor: Actor) -> AssignResult:
             errors.append(
                 RowError(number, column, _l("No such person: %(v)s", v=username or member_id))
             )
-        elif not user.is_trainee or not user.active or user.unit_id is None:
+        elif not is_enrollable(user) or user.unit_id is None:
             errors.append(
                 RowError(
                     number, column, _l("%(name)s is not an active trainee.", name=user.full_name)

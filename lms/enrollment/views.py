@@ -34,6 +34,7 @@ from lms.core.types import utcnow
 from lms.core.work import attempt, saving
 from lms.enrollment import ical, queries, services
 from lms.enrollment.blueprint import bp
+from lms.enrollment.eligibility import enrollable_clause
 from lms.enrollment.forms import PickForm, RosterImportForm, UnitForm
 from lms.enrollment.models import Enrollment
 from lms.enrollment.overflow import SeatsShort, enrol_unit
@@ -165,7 +166,7 @@ def assign(class_id: int):
         candidates = list(
             db.session.scalars(
                 select(User)
-                .where(User.is_trainee, User.active, User.search_name.like(f"%{fold(q)}%"))
+                .where(enrollable_clause(), User.search_name.like(f"%{fold(q)}%"))
                 .order_by(User.sort_key)
                 .limit(100)
             )

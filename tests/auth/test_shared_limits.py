@@ -23,7 +23,11 @@ def test_two_instances_share_the_sign_in_limit(app, make, tmp_path):
     make.user(username="hoa")
     db.session.commit()
     name = f"hoa-{uuid.uuid4().hex[:6]}"  # a key of its own in the shared store
-    config = {"RATELIMIT_ENABLED": True, "RATELIMIT_LOGIN": "3 per minute", "REDIS_URL": REDIS_URL}
+    config = {
+        "RATELIMIT_ENABLED": True,
+        "RATELIMIT_LOGIN_ACCOUNT_ADDRESS": "3 per minute",
+        "REDIS_URL": REDIS_URL,
+    }
     first, second = (make_app(tmp_path, **config) for _ in range(2))
     codes = []
     for instance in (first, second, first, second, first):

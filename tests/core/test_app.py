@@ -24,6 +24,7 @@ def test_production_cookies_are_secure_with_host_prefix(tmp_path):
             "ENV": "production",
             "SECRET_KEY": "x" * 40,
             "DATABASE_URL": f"sqlite:///{tmp_path / 'x.db'}",
+            "PUBLIC_BASE_URL": "https://lms.example.vn",
         }
     )
     assert app.config["SESSION_COOKIE_SECURE"] is True

@@ -72,6 +72,14 @@ def test_demo_loads_once_with_the_four_accounts(app):
     count = db.session.scalar(select(func.count()).select_from(User))
     for name in ("admin", "director", "instructor", "trainee"):
         assert authenticate(name, "demo") is not None, name
+    # Every account the loader made is marked, generated people too, and refused in production.
+    assert count > 4
+    assert db.session.scalar(select(func.count()).where(~User.is_demo)) == 0
+    app.config["ENV"] = "production"
+    try:
+        assert authenticate("director", "demo") is None
+    finally:
+        app.config["ENV"] = "development"
     again = runner.invoke(args=["lms", "demo", "--if-empty"])
     assert again.exit_code == 0
     assert "kept" in again.output
@@ -79,7 +87,7 @@ def test_demo_loads_once_with_the_four_accounts(app):
 
 
 def test_demo_is_refused_in_production(tmp_path):
-    app = make_app(tmp_path, ENV="production")
+    app = make_app(tmp_path, ENV="production", PUBLIC_BASE_URL="https://lms.example.vn")
     with app.app_context():
         db.create_all()
         result = app.test_cli_runner().invoke(args=["lms", "demo"])

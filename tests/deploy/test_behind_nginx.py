@@ -98,6 +98,7 @@ def test_behind_nginx_the_app_sees_https_and_each_clients_address(app, make, tmp
     db.session.commit()
     # One worker: the sign-in counters of this test's setup are per process (no Redis here).
     with gunicorn_servers(app, tmp_path / "gunicorn.log", LMS_PROXY_HOPS="1",
+                          LMS_RATELIMIT_LOGIN_ADDRESS="10 per minute",
                           LMS_WORKERS="1") as [server]:
         upstream = server.base.rsplit(":", 1)[1]
         plain, tls = free_ports(2)
@@ -139,7 +140,7 @@ def _check(plain: int, tls: int, context: ssl.SSLContext) -> None:
     codes = [
         attacker.sign_in(f"guess-{n}", "wrong", headers={"X-Forwarded-For": f"127.0.9.{n}"})
         for n in range(11)
-    ]  # RATELIMIT_LOGIN: 10 per minute for one address, whatever names it tries
+    ]  # RATELIMIT_LOGIN_ADDRESS (10 failures a minute here), whatever names it tries
     assert codes == [200] * 10 + [429], codes
 
     trainee = Visitor("127.0.0.3", tls, context)

@@ -5,7 +5,7 @@ prefix of its own) and one RQ worker (deploy/lms-worker.service). Through HTTP, 
 behind nginx (PROXY_HOPS=1, each browser its own X-Forwarded-For):
 
 1. a session cookie from one instance works on the other (and its CSRF token);
-2. sign-in attempts spread across both instances are counted together (RATELIMIT_LOGIN);
+2. sign-in attempts spread across both instances are counted together (failures);
 3. 50 trainees enrolling at once into 30 seats, split across both: exactly 30 enrolled and 20
    waitlisted;
 4. a certificate batch started on one instance is run by the RQ worker, and its result is
@@ -153,6 +153,7 @@ def test_two_instances_one_database_one_redis_one_worker(database, shared_redis,
     print(f"seeded after {time.monotonic() - began:.1f} s")
 
     extra = {k: env[k] for k in ("LMS_REDIS_URL", "LMS_PROXY_HOPS", "LMS_RATELIMIT_KEY_PREFIX")}
+    extra["LMS_RATELIMIT_LOGIN_ACCOUNT_ADDRESS"] = "10 per minute"  # failures, one account+address
     with (
         gunicorn_servers(app, tmp_path / "gunicorn.log", count=2, **extra) as (one, two),
         rq_worker(env, REDIS_URL, tmp_path / "worker.log", f"lms-test-{shared_redis}"),
@@ -186,8 +187,8 @@ def _session_cookie_works_on_both(a: str, b: str, world: dict) -> None:
 
 
 def _sign_in_limit_is_shared(a: str, b: str) -> None:
-    """RATELIMIT_LOGIN is 10 per minute: ten wrong passwords alternating A, B, A... are
-    answered; the eleventh and twelfth are refused by either instance."""
+    """RATELIMIT_LOGIN_ACCOUNT_ADDRESS is 10 failures a minute here: ten wrong passwords
+    alternating A, B, A... are answered; the eleventh and twelfth are refused by either instance."""
     attacker = Browser("127.0.0.66")
     codes = [attacker.sign_in(base, "hoa", f"wrong-{n}").status
              for n, base in zip(range(12), itertools.cycle((a, b)), strict=False)]

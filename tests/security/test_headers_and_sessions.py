@@ -70,6 +70,7 @@ def _production_app(tmp_path):
         {
             "ENV": "production",
             "SECRET_KEY": "p" * 40,
+            "PUBLIC_BASE_URL": "https://lms.example",  # the host the requests below use
             "DATABASE_URL": f"sqlite:///{tmp_path / 'prod.sqlite3'}",
             "WTF_CSRF_ENABLED": False,
             "RATELIMIT_ENABLED": False,
