@@ -105,7 +105,8 @@ def test_the_hub_runs_the_same_statements_for_a_bigger_class(app, client, login,
     db.session.commit()
     with count_queries(app) as big:
         assert client.get(url).status_code == 200
-    assert len(big) == len(small) <= 10, big
+    # A fixed number whatever the size, the class's clerks (named on the hub) included
+    assert len(big) == len(small) <= 11, big
 
 
 def test_a_closed_class_with_a_certificate_no_longer_earned_is_pointed_out(client, login, make):
