@@ -69,13 +69,21 @@ def live_server(app):
 
 
 @pytest.fixture(scope="session")
-def _playwright():
+def playwright_driver():
+    """One Playwright driver per test run: a second sync_playwright() while one runs fails
+    ("Sync API inside the asyncio loop"); a test that needs its own browser (other flags)
+    launches it from this one."""
     from playwright.sync_api import sync_playwright
 
     with sync_playwright() as playwright:
-        browser = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
-        yield browser
-        browser.close()
+        yield playwright
+
+
+@pytest.fixture(scope="session")
+def _playwright(playwright_driver):
+    browser = playwright_driver.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+    yield browser
+    browser.close()
 
 
 @pytest.fixture

@@ -71,8 +71,10 @@ def door(make):
     return session, instructor, trainees, cards, outsider, old_lost
 
 
-def test_scanning_cards_with_the_phone_camera_records_each_once(live_server, door, tmp_path):
-    from playwright.sync_api import expect, sync_playwright
+def test_scanning_cards_with_the_phone_camera_records_each_once(
+    live_server, door, tmp_path, playwright_driver,
+):
+    from playwright.sync_api import expect
 
     session, instructor, trainees, cards, outsider, old_lost = door
     scanned = trainees[:3]  # the fourth types her number
@@ -83,47 +85,47 @@ def test_scanning_cards_with_the_phone_camera_records_each_once(live_server, doo
     video = tmp_path / "cards.y4m"
     write_y4m(video, frames)
 
-    with sync_playwright() as playwright:
-        browser = playwright.chromium.launch(executable_path=CHROMIUM, args=[
-            *CHROMIUM_ARGS, "--use-fake-device-for-media-stream",
-            "--use-fake-ui-for-media-stream", f"--use-file-for-fake-video-capture={video}",
-        ])
-        try:
-            context = browser.new_context(locale="vi-VN", **VIEWPORTS["phone"])
-            context.grant_permissions(["camera"], origin=live_server.url)
-            context.set_default_timeout(15_000)
-            page = context.new_page()
-            sign_in(page, live_server.url, "giangvien")
-            page.goto(f"{live_server.url}/sessions/{session.id}/attendance")
-            page.get_by_role("link", name="Quét thẻ").click()
-            page.wait_for_url(f"**/sessions/{session.id}/scan")
-            page.get_by_role("button", name="Bật camera").click()
-            answer = page.locator("#scan-answer")
-            # The whole video plays (12.5 s) and starts again: every card is seen twice or more.
-            expect(page.locator("#scan-count")).to_have_text("3", timeout=60_000)
-            seen = set()
-            deadline = time.monotonic() + 40
-            wanted = {"recorded", "not_in_class", "revoked", "already"}
-            while time.monotonic() < deadline and not wanted <= seen:
-                seen.add(answer.get_attribute("data-kind"))
-                page.wait_for_timeout(100)
-            assert wanted <= seen, seen
-            decoder = page.evaluate("document.documentElement.dataset.decoder")
-            assert decoder in ("BarcodeDetector", "jsQR")
-            # Nothing is wider than the phone.
-            assert page.evaluate("document.documentElement.scrollWidth") <= 360
-            page.get_by_role("button", name="Tắt camera").click()
-            shot(page, "card-scan-phone")
+    # From the run's one driver (tests/e2e/conftest.py): a browser with a fake camera.
+    browser = playwright_driver.chromium.launch(executable_path=CHROMIUM, args=[
+        *CHROMIUM_ARGS, "--use-fake-device-for-media-stream",
+        "--use-fake-ui-for-media-stream", f"--use-file-for-fake-video-capture={video}",
+    ])
+    try:
+        context = browser.new_context(locale="vi-VN", **VIEWPORTS["phone"])
+        context.grant_permissions(["camera"], origin=live_server.url)
+        context.set_default_timeout(15_000)
+        page = context.new_page()
+        sign_in(page, live_server.url, "giangvien")
+        page.goto(f"{live_server.url}/sessions/{session.id}/attendance")
+        page.get_by_role("link", name="Quét thẻ").click()
+        page.wait_for_url(f"**/sessions/{session.id}/scan")
+        page.get_by_role("button", name="Bật camera").click()
+        answer = page.locator("#scan-answer")
+        # The whole video plays (12.5 s) and starts again: every card is seen twice or more.
+        expect(page.locator("#scan-count")).to_have_text("3", timeout=60_000)
+        seen = set()
+        deadline = time.monotonic() + 40
+        wanted = {"recorded", "not_in_class", "revoked", "already"}
+        while time.monotonic() < deadline and not wanted <= seen:
+            seen.add(answer.get_attribute("data-kind"))
+            page.wait_for_timeout(100)
+        assert wanted <= seen, seen
+        decoder = page.evaluate("document.documentElement.dataset.decoder")
+        assert decoder in ("BarcodeDetector", "jsQR")
+        # Nothing is wider than the phone.
+        assert page.evaluate("document.documentElement.scrollWidth") <= 360
+        page.get_by_role("button", name="Tắt camera").click()
+        shot(page, "card-scan-phone")
 
-            # No camera: the number typed by hand.
-            number = cards[trainees[3].id].number
-            page.get_by_label("Số thẻ").fill(f"{number[:4]} {number[4:]}")
-            page.get_by_role("button", name="Ghi nhận").click()
-            expect(page.locator("#scan-count")).to_have_text("4")
-            assert answer.locator(".scan-name").inner_text() == "Phạm Thị Dung"
-            shot(page, "card-scan-typed")
-        finally:
-            browser.close()
+        # No camera: the number typed by hand.
+        number = cards[trainees[3].id].number
+        page.get_by_label("Số thẻ").fill(f"{number[:4]} {number[4:]}")
+        page.get_by_role("button", name="Ghi nhận").click()
+        expect(page.locator("#scan-count")).to_have_text("4")
+        assert answer.locator(".scan-name").inner_text() == "Phạm Thị Dung"
+        shot(page, "card-scan-typed")
+    finally:
+        browser.close()
 
     db.session.remove()
     rows = db.session.execute(
