@@ -92,7 +92,11 @@ def test_fifty_marks_made_offline_survive_reload_and_closing_and_arrive_once(
     page.goto(url)
     page.wait_for_selector('[data-offline-waiting][data-waiting="50"]', state="attached")
     assert waiting(page) == "50 điểm danh chờ gửi"
-    assert requests.paths[before:] == []  # nothing reached the server while offline
+    # Nothing reached the server while offline, except, at times, the browser's own update
+    # check of the service worker's script: Playwright's set_offline() does not cover the
+    # service worker's fetches (microsoft/playwright#2311); a device without network sends none.
+    reached = [p for p in requests.paths[before:] if p != "/sessions/offline-sw.js"]
+    assert reached == []
     shot(page, "offline-roster-2-reopened-offline")
 
     context.set_offline(False)

@@ -8,6 +8,8 @@ from tests.e2e.conftest import shot, sign_in
 
 @pytest.mark.parametrize("kind", ["phone", "desktop"])
 def test_sign_in_switch_language_sign_out(live_server, browser_page, make, kind):
+    from playwright.sync_api import expect
+
     make.user(username="hoa", full_name="Ngô Thị Hoa")
     db.session.commit()
     page = browser_page(kind)
@@ -31,7 +33,8 @@ def test_sign_in_switch_language_sign_out(live_server, browser_page, make, kind)
     if kind == "phone":
         page.locator(".nav-toggle-label").click()
     page.get_by_role("button", name="Sign out").click()
-    assert page.get_by_text("You have signed out.").is_visible()
+    # Waits for the page after the sign-out (is_visible() alone reads the page being left).
+    expect(page.get_by_text("You have signed out.")).to_be_visible()
     page.goto(live_server.url + "/")
     assert "/login" in page.url
     shot(page, f"signin-{kind}-4-signed-out")
