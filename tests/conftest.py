@@ -3,12 +3,14 @@ LMS_TEST_DATABASE_URL is set), a client, and factories that return callables."""
 
 import os
 import re
+import time
 from pathlib import Path
 
 import pytest
 from flask.testing import FlaskClient
 from hypothesis import settings
 from sqlalchemy import text
+from sqlalchemy.exc import OperationalError
 
 from lms import create_app
 from lms.extensions import db, limiter
@@ -78,8 +80,18 @@ def _prepare_schema() -> None:
 def _empty_tables() -> None:
     if PG_URL:
         names = ", ".join(f'"{t.name}"' for t in db.metadata.sorted_tables)
-        with db.engine.begin() as connection:
-            connection.execute(text(f"TRUNCATE {names} RESTART IDENTITY CASCADE"))
+        # A browser test's last request may still be running in the stopped live server's
+        # thread: the TRUNCATE can then lose a deadlock to it (PostgreSQL aborts one of the
+        # two). That request ends soon after; try again.
+        for attempt in range(5):
+            try:
+                with db.engine.begin() as connection:
+                    connection.execute(text(f"TRUNCATE {names} RESTART IDENTITY CASCADE"))
+                return
+            except OperationalError as error:
+                if attempt == 4 or getattr(error.orig, "sqlstate", None) != "40P01":
+                    raise
+                time.sleep(0.5)
 
 
 @pytest.fixture
