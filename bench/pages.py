@@ -136,8 +136,9 @@ def prepare(app, trainees: int = 300, sessions: int = 10) -> dict:
     return ids
 
 
-def bench_card(app, ids: dict) -> str:
-    """The check-in cards of the bench class (issued once); the code of one of them."""
+def bench_card(app, ids: dict) -> tuple[str, int]:
+    """The check-in cards of the bench class (issued once); the code of one of them and the
+    enrolment of its holder in the class."""
     from lms.cards.models import TraineeCard
     from lms.cards.services import issue_cards
     from lms.core.actors import SYSTEM
@@ -153,8 +154,40 @@ def bench_card(app, ids: dict) -> str:
         ).unique())
         issue_cards(users, actor=SYSTEM)
         db.session.commit()
-        return db.session.scalar(select(TraineeCard.code).where(
-            TraineeCard.user_id == users[len(users) // 2].id, TraineeCard.revoked_at.is_(None)))
+        holder = users[len(users) // 2].id
+        code = db.session.scalar(select(TraineeCard.code).where(
+            TraineeCard.user_id == holder, TraineeCard.revoked_at.is_(None)))
+        enrollment = db.session.scalar(select(Enrollment.id).where(
+            Enrollment.class_id == ids["class"], Enrollment.user_id == holder))
+        return code, enrollment
+
+
+def scan_recorded(app, ids: dict, enrollment_id: int):
+    """A check of each scan's answer (not timed): "recorded", and the mark is in the database
+    once, written by the scan and audited "how: scan"."""
+    from lms.attendance.models import Attendance
+    from lms.core.models import AuditLog
+    from lms.extensions import db
+
+    def check(response) -> None:
+        answer = response.get_json()
+        assert answer["kind"] == "recorded", answer
+        assert answer["status"] in ("present", "late"), answer
+        with app.app_context():
+            marks = db.session.execute(select(Attendance.status).where(
+                Attendance.session_id == ids["session"],
+                Attendance.enrollment_id == enrollment_id)).scalars().all()
+            audited = db.session.scalar(select(func.count()).select_from(AuditLog).where(
+                AuditLog.session_id == ids["session"], AuditLog.object_id == enrollment_id,
+                AuditLog.method == "scan"))
+            db.session.remove()
+        assert marks == [answer["status"]], marks
+        assert audited >= 1, "the scan is not audited"
+        checked[0] += 1
+
+    checked = [0]
+    check.checked = checked
+    return check
 
 
 def unmark(ids: dict) -> None:
@@ -193,7 +226,7 @@ def measure_database(name: str, url: str, size_label: str, runs: int, year: int)
     results = []
 
     def page(measure, client, path, baseline_ms, note="", method="get", data=None,
-             before=None, status=200, target_ms=TARGET_MS, headers=None):
+             before=None, status=200, target_ms=TARGET_MS, headers=None, check=None):
         def call() -> float:
             if before:
                 before()  # not timed
@@ -201,6 +234,10 @@ def measure_database(name: str, url: str, size_label: str, runs: int, year: int)
             response = getattr(client, method)(path, data=data, headers=headers)
             elapsed = clock.perf_counter() - started
             assert response.status_code == status, (path, response.status_code)
+            if check:
+                statements = counter.count
+                check(response)  # not timed, and its statements not counted
+                counter.count = statements
             return elapsed
 
         counter.count = 0
@@ -251,11 +288,14 @@ def measure_database(name: str, url: str, size_label: str, runs: int, year: int)
     reset()
     # A check-in card scanned at the door (issue 17): the card's code posted by the scan page's
     # script, recorded present or late and answered in JSON; the session unmarked before each.
-    code = bench_card(app, ids)
+    code, holder = bench_card(app, ids)
+    recorded = scan_recorded(app, ids, holder)
     page("scan a check-in card at the door", instructor, f"/sessions/{sid}/scan",
          homes["instructor"], method="post", data={"code": code}, before=reset,
          headers={"Accept": "application/json"}, target_ms=SCAN_TARGET_MS,
-         note="recorded, JSON answer")
+         note="recorded, JSON answer", check=recorded)
+    print(f"  (every scan answered \"recorded\", its row written once and audited: "
+          f"{recorded.checked[0]} scans)", flush=True)
     reset()
     page("trainee dashboard /my/classes", trainee, "/my/classes", homes["trainee"],
          note=f"{ids['trainee_classes']} classes in the history")
