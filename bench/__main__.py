@@ -50,6 +50,7 @@ def steps(size, quick: bool) -> dict[str, list[str]]:
             "checkin": [py, "scripts/bench_checkin.py", "--runs", "1", "--duration", "3"],
             "notices": [py, "-m", "bench.notices", "--runs", "3", "--messages", "200"],
             "offline": [py, "scripts/bench_offline_sync.py", "--runs", "3"],
+            "crowd": [py, "scripts/bench_crowd.py", "--people", "100", "--phones", "8"],
         }
     return {
         "report": report,
@@ -60,6 +61,7 @@ def steps(size, quick: bool) -> dict[str, list[str]]:
         "checkin": [py, "scripts/bench_checkin.py"],
         "notices": [py, "-m", "bench.notices"],
         "offline": [py, "scripts/bench_offline_sync.py"],
+        "crowd": [py, "scripts/bench_crowd.py"],
     }
 
 
@@ -115,7 +117,7 @@ def main(argv=None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--quick", action="store_true", help="fewer runs, smaller counts")
     parser.add_argument("--only", default="", help="comma-separated: report,pages,attendance,"
-                        "certificates,coldstart,checkin,notices (default: all)")
+                        "certificates,coldstart,checkin,notices,offline,crowd (default: all)")
     parser.add_argument("--size", default="1m", choices=sorted(SIZES))
     parser.add_argument("--docs", action="store_true", help="put the table into docs/benchmarks.md")
     args = parser.parse_args(argv)
