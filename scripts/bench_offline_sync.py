@@ -4,8 +4,10 @@
     .venv/bin/python scripts/bench_offline_sync.py [--runs 15] [--pg URL]
 
 In-process requests through the Flask test client (server time, no network) on a database
-holding only that class: SQLite in a temporary folder, and PostgreSQL when --pg (or
-LMS_BENCH_DATABASE_URL) names a scratch database (its tables are dropped and created).
+holding only that class: SQLite in a temporary folder, and PostgreSQL when --pg names a scratch
+database (its tables are dropped and created). From LMS_BENCH_DATABASE_URL (`make bench`, the
+province database) it uses `<name>_checkin` beside it, as scripts/bench_checkin.py does: the
+province data is never dropped.
 Baseline: the instructor's home page in the same run.
 """
 
@@ -123,7 +125,11 @@ def main(runs: int, pg: str | None, sqlite: bool = True) -> None:
 if __name__ == "__main__":
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--runs", type=int, default=15)
-    parser.add_argument("--pg", default=os.environ.get("LMS_BENCH_DATABASE_URL"))
+    parser.add_argument("--pg", default="", help="a scratch PostgreSQL database (emptied)")
     parser.add_argument("--no-sqlite", action="store_true")
     args = parser.parse_args()
-    main(args.runs, args.pg, not args.no_sqlite)
+    if not args.pg and os.environ.get("LMS_BENCH_DATABASE_URL"):
+        from scripts.bench_checkin import scratch_url
+
+        args.pg = scratch_url(os.environ["LMS_BENCH_DATABASE_URL"])
+    main(args.runs, args.pg or None, not args.no_sqlite)
