@@ -248,7 +248,7 @@ def _store(session, fresh, outcome, times, *, actor: Actor, now: datetime) -> No
 
 def _store_postgresql(rows: list[dict]) -> list:
     """The varying columns as arrays through unnest(), one statement (as services.py does for
-    the marks): 300 rows of parameters took ~100 ms through psycopg, the arrays a few."""
+    the marks): 300 rows of parameters are slow through psycopg (docs/benchmarks.md)."""
     first = rows[0]
     arrays = func.unnest(
         bindparam("_keys", [r["client_key"] for r in rows], type_=ARRAY(String)),

@@ -88,7 +88,7 @@ def list_session_audit(session_id: int, limit: int = 500) -> list[AuditRow]:
 
     The newest `limit` entries are chosen first and only they are joined to the names: the
     log only grows, and joining all of it before the limit made the page slower with every
-    correction (PostgreSQL: 50 ms at 1,800 entries)."""
+    correction (figures: docs/benchmarks.md)."""
     actor = aliased(User)
     trainee = aliased(User)
     newest = (

@@ -239,7 +239,8 @@ def _insert_new_marks(rows: list[dict]) -> list:
     the enrolment ids inserted.
 
     On PostgreSQL the varying columns go as three arrays through unnest(): a VALUES list of 300
-    rows (2,100 parameters) took 135–220 ms through SQLAlchemy and psycopg, the arrays 10–20 ms.
+    rows (2,100 parameters) is many times slower through SQLAlchemy and psycopg
+    (docs/benchmarks.md).
     """
     if db.session.get_bind().dialect.name != "postgresql":
         return db.session.execute(

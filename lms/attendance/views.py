@@ -114,7 +114,7 @@ def _render_roster(session: ClassSession, form: RosterForm, typed: dict):
         **translated_labels(),
         # Filled in with each row's name by the template's `format`: `_()` with a variable
         # inside the row loop copies the template's whole context each time (Jinja passes it
-        # the loop's variables), ~15% of this page's time at 300 rows.
+        # the loop's variables): a large share of this page's time (docs/benchmarks.md).
         attendance_of=_("Attendance of %(name)s"),
         note_for=_("Note for %(name)s"),
         session=session,

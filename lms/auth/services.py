@@ -20,8 +20,8 @@ MIN_PASSWORD_LENGTH = 8
 @cache
 def _dummy_hash() -> str:
     """Checked against when the account does not exist, so that an unknown name and a wrong
-    password take the same time. Made on first use: scrypt costs ~0.2 s, which every start
-    of the app (and `flask --help`) paid when it was made at import."""
+    password take the same time. Made on first use, not at import: scrypt is slow on purpose,
+    and every start of the app (and `flask --help`) paid for it (docs/benchmarks.md)."""
     return generate_password_hash("not a password", method="scrypt")
 
 

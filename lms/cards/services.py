@@ -133,8 +133,8 @@ def cards_for_class(klass: Class, *, actor: Actor) -> list[PrintedCard]:
     return _printed(users, issue_cards(users, actor=actor))
 
 
-# A sheet is made in the request (about 4 s for 300 cards on an idle machine, several times
-# that on a busy one); larger units are printed class by class until this becomes a job.
+# A sheet is made in the request (seconds for a few hundred cards, docs/benchmarks.md);
+# larger units are printed class by class until this becomes a job.
 MAX_PRINTED = 400
 
 

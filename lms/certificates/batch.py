@@ -127,7 +127,7 @@ def merged_pdf(ctx: JobContext) -> None:
     if len(parts) == 1:
         path.write_bytes(parts[0])
     else:
-        from pypdf import PdfWriter  # imported here: ~0.3 s that every app start paid
+        from pypdf import PdfWriter  # here, not at import: app start (docs/benchmarks.md)
 
         writer = PdfWriter()
         for part in parts:

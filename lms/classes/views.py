@@ -99,7 +99,8 @@ def class_list():
     year = _int_arg("year")
     this_year = local_today().year
     # By default this year's classes and those planned after: a province center holds some
-    # 500 classes a year, and every year since it began on one page was ~1 MB of HTML (1/2 s).
+    # 500 classes a year, and every year since it began made one page too heavy
+    # (docs/benchmarks.md).
     every_year = request.args.get("year") == "all"
     since = None if year or every_year else date(this_year, 1, 1)
     program_id = _int_arg("program")

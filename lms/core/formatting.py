@@ -41,7 +41,7 @@ def fmt_number(value: int | float | None) -> str:
     locale = get_locale() or Locale.parse("vi")
     if isinstance(value, int):
         # Whole numbers are most of what pages show (a grid of 300 rows has thousands):
-        # Babel's format_decimal costs ~0.1 ms each, this the same result ("16.837") in ~1 µs.
+        # Babel's format_decimal is much slower for the same result ("16.837"; docs/benchmarks.md).
         return f"{value:,}".replace(",", _group_symbol(locale))
     return format_decimal(value, locale=locale)
 

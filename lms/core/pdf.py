@@ -3,7 +3,8 @@
 The URL fetcher serves only files under static/ (and in-memory assets handed to one render,
 such as an uploaded signature); file://, http(s)://, data: and everything else are refused.
 One FontConfiguration and the parsed stylesheets are reused per process: that keeps a render
-at ~25 ms and resident memory flat (a fresh configuration per call grows without bound).
+fast and resident memory flat (a fresh configuration per call grows without bound;
+docs/benchmarks.md).
 WeasyPrint is imported lazily so that `flask --help` stays fast.
 """
 

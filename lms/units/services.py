@@ -40,7 +40,7 @@ def unit_tree(*, include_inactive: bool = True, count_members: bool = True) -> l
     and its number of active members: two queries whatever the size of the tree.
 
     count_members=False leaves the counts at 0 and skips their query, which reads every user
-    (~0.2 s at 110,000 users): select boxes need only the names."""
+    (slow at province size, docs/benchmarks.md): select boxes need only the names."""
     units = list(db.session.scalars(select(Unit)))
     counts = {}
     if count_members:

@@ -31,10 +31,9 @@ The report's rollups:
   enrolments (a few rows each) and moves the counts by the difference, many people at once.
 
 Why pending, not recomputed in the trigger: the check-in's first mark of a trainee changes
-their keys. Recomputed there, it cost the database ~3 ms per check-in and every check-in of a
-class moved the same few trainee_key_counts rows, locked until its commit (measured with
-scripts/bench_checkin.py: 240 check-ins/s on PostgreSQL, 574 without). Appending a row costs
-almost nothing and locks nothing shared.
+their keys. Recomputed there, it cost the database time on every check-in, and every check-in
+of a class moved the same few trainee_key_counts rows, locked until its commit (the figures:
+docs/benchmarks.md). Appending a row costs almost nothing and locks nothing shared.
 
 The counts stay exact without waiting for drain(): the report reads, in one statement (one
 snapshot), trainee_key_counts minus the stored keys of the pending people plus their keys

@@ -17,8 +17,8 @@ from sqlalchemy import Date, bindparam, text
 
 from lms.reports.rollups.sql import keys_select, refresh
 
-# People per drain. The worker that drains serves nobody meanwhile: at 10 M attendance records
-# (five years of a province) 500 people with their history take ~0.2 s (scripts/bench_report.py).
+# People per drain. The worker that drains serves nobody meanwhile: a batch this size stays
+# short even at 10 M attendance records (docs/benchmarks.md).
 DRAIN_BATCH = 500
 _DRAIN_LOCK = 0x6C6D7301  # PostgreSQL advisory lock: one drain at a time
 

@@ -18,8 +18,8 @@ _last_drain = [0.0]  # per process (each gunicorn worker its own)
 
 def _drain_after(engine) -> None:
     """Runs after the response has gone out (call_on_close): the trainee does not wait. One
-    batch: the worker serves nobody meanwhile (tried: batches for up to 0.5 s per response gave
-    a PostgreSQL check-in p99 of 70-94 ms, against 39-64 ms with one). A backlog goes with the
+    batch: the worker serves nobody meanwhile (more batches per response raised the check-in's
+    p99, docs/benchmarks.md). A backlog goes with the
     next write requests, or at once with `flask lms drain-report-keys`."""
     try:
         with engine.begin() as connection:
