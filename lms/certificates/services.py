@@ -80,6 +80,25 @@ def _valid_certificate_ids(enrollment_ids: Sequence[int]) -> set[int]:
     )
 
 
+def _refuse_reopened(class_ids: set[int]) -> None:
+    """A class reopened after its close-out keeps its old outcomes until it is closed out
+    again; certificates wait for that close-out, which recomputes them (one query)."""
+    reopened = db.session.execute(
+        select(Class.title)
+        .where(Class.id.in_(class_ids), Class.closed_at.is_(None))
+        .where(select(audit.AuditLog.id)
+               .where(audit.AuditLog.object_type == Class.__tablename__,
+                      audit.AuditLog.object_id == Class.id,
+                      audit.AuditLog.action == "class.reopen")
+               .exists())
+        .limit(1)
+    ).scalar()
+    if reopened is not None:
+        raise DomainError(_l(
+            "%(name)s was reopened for corrections: close it out again before issuing "
+            "certificates.", name=reopened))
+
+
 def issue_certificates(
     enrollments: Sequence[Enrollment],
     *,
@@ -100,6 +119,7 @@ def issue_certificates(
                     name=enrollment.user.full_name,
                 )
             )
+    _refuse_reopened({e.class_id for e in enrollments})
     issued_on = issued_on or local_today()
     year = issued_on.year
     # Take the counter lock first: the check below then sees every issue that finished before.
@@ -202,6 +222,7 @@ def reissue_certificate(
     enrollment = db.session.get(Enrollment, cert.enrollment_id)
     if enrollment is None or enrollment.outcome != "completed":
         raise DomainError(_l("The enrolment is no longer completed: nothing to reissue."))
+    _refuse_reopened({enrollment.class_id})
     issued_on = issued_on or local_today()
     year = issued_on.year
     numbering.lock_counter(year)

@@ -155,3 +155,25 @@ def test_reopen_needs_a_director_a_reason_and_a_closed_class(world, make):
     db.session.expire_all()
     assert a.outcome == "not_completed"  # 1 of 2 = 50% < 80%: recomputed
     assert compute_report(Y).total.completions == 0
+
+
+def test_a_reopened_class_issues_no_certificate_until_it_is_closed_out_again(world):
+    """Reopened, the outcomes are those of the previous close-out and may change: issuing (or
+    reissuing) waits for the next close-out, which recomputes them."""
+    from lms.certificates.services import issue_certificates, reissue_certificate
+
+    klass, _s1, _s2, (a, _b, _c), director = world
+    (issued,) = issue_certificates([a], actor=director, render=False)
+    db.session.commit()
+    reopen(klass, "Sửa sai sót", actor=director)
+    db.session.commit()
+    assert a.outcome == "completed"  # kept from the previous close-out
+    with pytest.raises(DomainError, match="close it out again"):
+        issue_certificates([a], actor=director, render=False, skip_issued=True)
+    with pytest.raises(DomainError, match="close it out again"):
+        reissue_certificate(issued, actor=director, reason="Sai tên")
+    db.session.rollback()
+    close_out(klass, actor=director, now=LATER)
+    db.session.commit()
+    (new,) = [reissue_certificate(issued, actor=director, reason="Sai tên")]
+    assert new.register_number != issued.register_number
