@@ -177,3 +177,30 @@ def test_a_reopened_class_issues_no_certificate_until_it_is_closed_out_again(wor
     db.session.commit()
     (new,) = [reissue_certificate(issued, actor=director, reason="Sai tên")]
     assert new.register_number != issued.register_number
+
+
+def test_the_home_to_do_lists_a_class_whose_missing_certificate_a_stale_one_hides(world):
+    """The director's to-do finds classes through the rollups' completions and certificates;
+    after a reopening A's certificate went stale and B completed without one: the totals are
+    equal (1 and 1, in one unit), yet B's certificate is waiting and the class is listed."""
+    from lms.certificates.services import issue_certificates
+    from lms.certificates.todo import classes_with_certificates_to_issue
+
+    klass, _s1, s2, (a, b, _c), director = world
+    b.unit_id = a.unit_id  # one unit: its rollup row holds both
+    db.session.commit()
+    assert [(w.class_id, w.waiting) for w in classes_with_certificates_to_issue()] == [
+        (klass.id, 1)]
+    issue_certificates([a], actor=director, render=False)
+    db.session.commit()
+    assert classes_with_certificates_to_issue() == []
+
+    def swap():
+        mark_attendance(s2, {a.id: ("absent", ""), b.id: ("present", "")}, actor=director,
+                        reason="Sổ giấy", now=LATER)
+
+    cycle(klass, director, swap)
+    db.session.expire_all()
+    assert (a.outcome, b.outcome) == ("not_completed", "completed")
+    assert [(w.class_id, w.waiting) for w in classes_with_certificates_to_issue()] == [
+        (klass.id, 1)]
