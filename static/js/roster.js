@@ -101,7 +101,7 @@
     unchanged.forEach((input) => { input.disabled = true; });
     if (!offline.save) return; // no queue on this device: the plain form goes
     event.preventDefault();
-    const body = new FormData(form);
+    const body = new URLSearchParams(new FormData(form)); // as the plain form sends it
     unchanged.forEach((input) => { input.disabled = false; });
     offline.save(body, changed);
   });
