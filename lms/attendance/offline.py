@@ -159,7 +159,8 @@ def receive_offline_marks(
     current = {
         row.enrollment_id: row
         for row in db.session.execute(
-            select(Attendance.enrollment_id, Attendance.status, Attendance.marked_at)
+            select(Attendance.enrollment_id, Attendance.status, Attendance.note,
+                   Attendance.marked_at)
             .where(Attendance.session_id == session.id,
                    Attendance.enrollment_id.in_(list(candidates)))
         )
@@ -167,7 +168,11 @@ def receive_offline_marks(
     to_write, superseded_audit = {}, []
     for eid, item in candidates.items():
         old = current.get(eid)
-        if old is not None and old.marked_at > times[item.key]:
+        if old is not None and (old.status, old.note or "") == (item.status, item.note):
+            # The server already says the same (a save that arrived though its answer was
+            # lost, a second device): nothing to write, nothing lost.
+            outcome[item.key] = "applied"
+        elif old is not None and old.marked_at > times[item.key]:
             outcome[item.key] = "superseded"
             superseded_audit.append((item, old.status))
         else:

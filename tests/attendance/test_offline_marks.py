@@ -81,6 +81,22 @@ def test_a_later_mark_from_another_device_is_kept_and_the_offline_one_audited(ro
         == [(a.user.full_name, "present", "absent")]
 
 
+def test_a_save_whose_answer_was_lost_then_queued_is_not_shown_as_superseded(room):
+    """The roster's save reached the server but its answer never came back (8 s): the page
+    queued the same marks with the time of each tap, earlier than the save. Sent later, they
+    change nothing and are not listed as beaten by a later mark."""
+    a, b, _c = room.enrollments
+    tapped = utcnow() - timedelta(seconds=20)
+    mark_attendance(room.session, {a.id: ("present", "Đến muộn 5 phút"), b.id: ("late", "")},
+                    actor=room.instructor)  # the save, written at its arrival
+    db.session.commit()
+    assert send(room, [item(a, "present", at=tapped, note="Đến muộn 5 phút"),
+                       item(b, "absent", at=tapped)]) == ["applied", "superseded"]
+    assert statuses(room) == {a.id: "present", b.id: "late"}
+    assert [r.full_name for r in offline.list_superseded(room.session.id)] == [b.user.full_name]
+    assert count(AuditLog) == 3  # the save's two, and b's offline mark beaten by a later one
+
+
 def test_an_offline_mark_made_after_the_other_device_wins_and_both_are_audited(room):
     a, _b, _c = room.enrollments
     mark_attendance(room.session, {a.id: ("absent", "")}, actor=room.instructor)
