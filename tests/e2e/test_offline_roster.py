@@ -248,3 +248,30 @@ def test_a_save_the_server_refuses_is_shown_and_not_queued(live_server, browser_
     assert not page.locator("[data-offline-waiting]").is_visible()
     assert page.evaluate(
         f"OfflineQueue.list({session.id}).then((marks) => marks.length)") == 0
+
+
+def test_a_save_without_an_answer_in_eight_seconds_is_kept_on_the_device(
+    live_server, browser_page, hall
+):
+    """The hall's Wi-Fi that accepts the request and never answers: after 8 s the marks of
+    the save wait on the device instead of a page that never comes."""
+    session, _instructor, enrollments = hall
+    page = browser_page("phone")
+    sign_in(page, live_server.url, "giangvien")
+    url = f"{live_server.url}/sessions/{session.id}/attendance"
+    open_roster(page, url)
+    held = []  # the POSTs, never answered
+    page.route(f"**/sessions/{session.id}/attendance**", lambda route: held.append(route)
+               if route.request.method == "POST" else route.continue_())
+    for enrollment in enrollments[:3]:
+        tap(page, enrollment.id, "late")
+    page.get_by_role("button", name="Lưu điểm danh").click()
+    page.wait_for_timeout(6_000)
+    assert not page.locator("[data-offline-waiting]").is_visible()  # still waiting for the answer
+    page.wait_for_selector('[data-offline-waiting][data-waiting="3"]', state="attached",
+                           timeout=5_000)
+    assert waiting(page) == "3 điểm danh chờ gửi"
+    assert page.locator("[data-offline-lost]").is_visible()
+    assert len(held) == 1
+    db.session.expire_all()
+    assert db.session.scalar(select(func.count()).select_from(Attendance)) == 0
