@@ -46,7 +46,7 @@ OFFLINE_OUTCOMES = (
     "superseded",  # a later mark (by the time it was made) was kept instead
     "pending",  # made after the session locked: a director accepts or rejects it
     "accepted",  # pending, accepted by a director (then written)
-    "rejected",  # pending, rejected by a director (never written)
+    "rejected",  # pending, rejected by a director, or a later mark beat it (never written)
     "refused",  # the session was cancelled or the class closed out: kept, never written
 )
 

@@ -159,7 +159,8 @@ def receive_offline_marks(
     current = {
         row.enrollment_id: row
         for row in db.session.execute(
-            select(Attendance.enrollment_id, Attendance.status, Attendance.marked_at)
+            select(Attendance.enrollment_id, Attendance.status, Attendance.note,
+                   Attendance.marked_at)
             .where(Attendance.session_id == session.id,
                    Attendance.enrollment_id.in_(list(candidates)))
         )
@@ -167,7 +168,11 @@ def receive_offline_marks(
     to_write, superseded_audit = {}, []
     for eid, item in candidates.items():
         old = current.get(eid)
-        if old is not None and old.marked_at > times[item.key]:
+        if old is not None and (old.status, old.note or "") == (item.status, item.note):
+            # The server already says the same (a save that arrived though its answer was
+            # lost, a second device): nothing to write, nothing lost.
+            outcome[item.key] = "applied"
+        elif old is not None and old.marked_at > times[item.key]:
             outcome[item.key] = "superseded"
             superseded_audit.append((item, old.status))
         else:
@@ -304,8 +309,12 @@ def list_pending(class_id: int) -> list:
     ).all()
 
 
-def decide_offline_mark(mark: OfflineMark, *, accept: bool, actor: Actor) -> None:
-    """A director accepts (the mark is written, audited "offline") or rejects a pending mark."""
+def decide_offline_mark(mark: OfflineMark, *, accept: bool, actor: Actor) -> str:
+    """A director accepts (the mark is written, audited "offline") or rejects a pending mark.
+
+    Accepting re-checks the later mark's rule: if the person's mark on the server was made
+    after this one (another device, a correction), it stays; this mark is rejected as
+    superseded and logged as such beside it. Returns "accepted", "rejected" or "superseded"."""
     require(actor, "director",
             message=_l("Only a director can accept or reject a mark made after the lock."))
     lock_session_row(mark.session_id)
@@ -313,24 +322,37 @@ def decide_offline_mark(mark: OfflineMark, *, accept: bool, actor: Actor) -> Non
     if mark.outcome != "pending":
         raise DomainError(_l("This mark has already been decided."))
     session = db.session.get(ClassSession, mark.session_id)
+    details = {"client_key": mark.client_key, "marked_at": mark.marked_at.isoformat()}
+    decision = "accepted" if accept else "rejected"
     if accept:
         if session.is_cancelled or session.klass.closed_at is not None:
             raise DomainError(
                 _l("The session is cancelled or its class closed out: the mark cannot be written.")
             )
-        write_marks(
-            session, {mark.enrollment_id: (mark.status, mark.note)}, actor=actor,
-            method="roster", audit_method="offline",
-            reason=str(_l("Accepted: made offline after the lock")),
-            marked_at={mark.enrollment_id: mark.marked_at},
-            details={mark.enrollment_id: {"client_key": mark.client_key,
-                                          "marked_at": mark.marked_at.isoformat()}},
-        )
+        later = db.session.execute(
+            select(Attendance.status, Attendance.marked_at)
+            .where(Attendance.session_id == mark.session_id,
+                   Attendance.enrollment_id == mark.enrollment_id)
+        ).first()
+        if later is not None and later.marked_at > mark.marked_at:
+            decision = "superseded"
+            record("attendance", db.session.get(Enrollment, mark.enrollment_id), actor=actor,
+                   old_value=mark.status, new_value=later.status, method="offline",
+                   reason=str(_l("Not accepted: a later mark exists")),
+                   session_id=mark.session_id, details={**details, "superseded": True})
+        else:
+            write_marks(
+                session, {mark.enrollment_id: (mark.status, mark.note)}, actor=actor,
+                method="roster", audit_method="offline",
+                reason=str(_l("Accepted: made offline after the lock")),
+                marked_at={mark.enrollment_id: mark.marked_at},
+                details={mark.enrollment_id: details},
+            )
     else:
         record("offline_mark_rejected", mark, actor=actor, old_value=mark.status,
-               method="offline", session_id=mark.session_id,
-               details={"client_key": mark.client_key, "marked_at": mark.marked_at.isoformat()})
-    mark.outcome = "accepted" if accept else "rejected"
+               method="offline", session_id=mark.session_id, details=details)
+    mark.outcome = "accepted" if decision == "accepted" else "rejected"
     mark.decided_by_id = actor_id(actor)
     mark.decided_at = utcnow()
     db.session.flush()
+    return decision

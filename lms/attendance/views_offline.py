@@ -62,9 +62,13 @@ def offline_decide(mark_id: int, decision: str):
     form = ActionForm()
     if form.validate_on_submit():
         with saving() as done:
-            offline.decide_offline_mark(mark, accept=decision == "accept",
-                                        actor=current_user._get_current_object())
-        if done:
+            decided = offline.decide_offline_mark(mark, accept=decision == "accept",
+                                                  actor=current_user._get_current_object())
+        if done and decided == "superseded":
+            flash(_("The mark was not written: this person was marked again after it was "
+                    "made, and the later mark stays. It is kept in the change log as "
+                    "superseded."), "warning")
+        elif done:
             flash(_("The mark was accepted and written.") if decision == "accept"
                   else _("The mark was rejected."), "success")
     session = db.session.get(ClassSession, mark.session_id)

@@ -7,6 +7,7 @@
   const DB_NAME = "lms-offline";
   const STORE = "marks";
   const BATCH = 300; // per request; the caller sends again while marks wait
+  const SEND_TIMEOUT = 20000; // ms; 300 marks are ~40 kB
 
   function open() {
     return new Promise((resolve, reject) => {
@@ -39,11 +40,22 @@
     return `${h.slice(0, 8)}-${h.slice(8, 12)}-${h.slice(12, 16)}-${h.slice(16, 20)}-${h.slice(20)}`;
   }
 
+  // fetch() that gives up after `ms`: a hall's Wi-Fi without internet may never answer, and
+  // a request without an answer is a network failure like any other (rejects).
+  function fetchWithin(url, options, ms) {
+    const abort = new AbortController();
+    const timer = setTimeout(() => abort.abort(), ms);
+    return fetch(url, { ...options, signal: abort.signal }).finally(() => clearTimeout(timer));
+  }
+
   const queue = {
-    add(sessionId, enrollmentId, status, note) {
+    fetchWithin,
+    // `markedAt`: when the mark was made (a save that failed is queued with the time of each
+    // tap, not of the save); now when not given.
+    add(sessionId, enrollmentId, status, note, markedAt) {
       const mark = {
         key: newKey(), session_id: sessionId, enrollment_id: enrollmentId, status,
-        note: note || "", marked_at: new Date().toISOString(), state: "waiting",
+        note: note || "", marked_at: markedAt || new Date().toISOString(), state: "waiting",
       };
       return run("readwrite", (store) => { store.put(mark); }).then(() => mark);
     },
@@ -72,10 +84,10 @@
             marked_at: m.marked_at,
           })),
         });
-        return fetch(url, {
+        return fetchWithin(url, {
           method: "POST", credentials: "same-origin", body,
           headers: { "Content-Type": "application/json", "X-CSRFToken": csrfToken },
-        }).then((response) => response.json().catch(() => ({ error: response.statusText }))
+        }, SEND_TIMEOUT).then((response) => response.json().catch(() => ({ error: response.statusText }))
           .then((answer) => {
             if (response.status === 400 || response.status === 413) {
               // Refused whole (nothing recorded): kept on the device, not sent again blindly.

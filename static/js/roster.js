@@ -1,5 +1,6 @@
 // Attendance roster: live counts, filter by name (diacritics ignored) and unit, "mark
-// everyone present", and on save send only the rows changed on this page.
+// everyone present", and on save send only the rows changed on this page (through fetch, so
+// that a save the network loses is kept on the device; without JavaScript, the plain form).
 (function () {
   "use strict";
   const form = document.querySelector("form[data-roster]");
@@ -76,23 +77,33 @@
     });
   });
 
-  form.addEventListener("change", refresh);
+  form.addEventListener("change", (event) => {
+    // When each mark was made: a save that cannot go is queued with the time of each tap.
+    const row = event.target.closest(".roster-row");
+    if (row) row.dataset.markedAt = new Date().toISOString();
+    refresh();
+  });
   form.addEventListener("input", (event) => {
     if (event.target.matches('input[type=text][name^="n-"]')) refresh();
   });
 
   form.addEventListener("submit", (event) => {
+    const changed = rows.filter(isChanged);
     if (offline.active()) {
       // No network: the changed rows join the device's queue instead of a form that cannot go.
       event.preventDefault();
-      rows.filter(isChanged).forEach(offline.queueRow);
+      changed.forEach(offline.queueRow);
       return;
     }
     // Only the rows changed here travel: a mark saved meanwhile from another device survives.
-    rows.forEach((row) => {
-      if (isChanged(row)) return;
-      row.querySelectorAll("input").forEach((input) => { input.disabled = true; });
-    });
+    const unchanged = rows.filter((row) => !isChanged(row))
+      .flatMap((row) => Array.from(row.querySelectorAll("input")));
+    unchanged.forEach((input) => { input.disabled = true; });
+    if (!offline.save) return; // no queue on this device: the plain form goes
+    event.preventDefault();
+    const body = new URLSearchParams(new FormData(form)); // as the plain form sends it
+    unchanged.forEach((input) => { input.disabled = false; });
+    offline.save(body, changed);
   });
 
   const offline = offlineMarking(form, rows, refresh);
@@ -102,26 +113,34 @@
 // Marking without network (static/js/offline-queue.js keeps the marks; the service worker
 // static/js/offline-sw.js keeps this page): a tap made offline is queued on the device at
 // once, shown as "N waiting to send", restored when the page is opened again, and sent when
-// the network returns (the "online" event, then a retry every 20 s while marks wait).
+// the network returns (the "online" event, then a retry every 15 s while marks wait).
+// "Offline" is the browser saying so, or the network lost: a save or a send that got no
+// answer (a hall's Wi-Fi connected but without internet, where the browser says "online").
 function offlineMarking(form, rows, refresh) {
   "use strict";
   const queue = window.OfflineQueue;
   const sessionId = Number(form.dataset.session);
-  const none = { active: () => false, queueRow: () => {} };
+  const none = { active: () => false, queueRow: () => {}, save: null };
+  const SAVE_TIMEOUT = 8000; // ms without an answer: the network is lost
   if (!queue || !window.indexedDB || !sessionId) return none;
   const box = form.querySelector("[data-offline-box]");
   const note = box.querySelector("[data-offline-note]");
+  const lostNote = box.querySelector("[data-offline-lost]");
   const waitingBox = box.querySelector("[data-offline-waiting]");
   const refusedBox = box.querySelector("[data-offline-refused]");
   const sentBox = box.querySelector("[data-offline-sent]");
   const csrf = form.querySelector('input[name="csrf_token"]');
+  const saveButton = form.querySelector('.roster-save button[type="submit"]');
   let sending = false;
+  let lost = false; // the last request got no answer
 
-  const active = () => !navigator.onLine;
+  const active = () => !navigator.onLine || lost;
   const rowOf = (id) => rows.find((row) => row.querySelector(`input[name="s-${id}"]`));
 
   function show() {
-    note.hidden = !active();
+    note.hidden = navigator.onLine;
+    lostNote.hidden = !navigator.onLine || !lost;
+    form.dataset.network = active() ? "lost" : "";
     return queue.list(sessionId).then((marks) => {
       const waiting = marks.filter((m) => m.state === "waiting").length;
       const refused = marks.filter((m) => m.state === "refused");
@@ -156,25 +175,52 @@ function offlineMarking(form, rows, refresh) {
     const id = Number(checked.name.slice(2));
     const n = row.querySelector('input[type=text][name^="n-"]');
     setRow(row, checked.value);
-    return queue.add(sessionId, id, checked.value, n ? n.value.trim() : "").then(show)
-      .then(refresh);
+    return queue.add(sessionId, id, checked.value, n ? n.value.trim() : "", row.dataset.markedAt)
+      .then(show).then(refresh);
+  }
+
+  // The roster's save through fetch. Saved (the server's redirect): the page as the server
+  // now has it, with its message. Another answer (a refusal, an error page): shown as the
+  // plain form would show it, nothing queued. No answer: the marks of this save are queued.
+  function save(body, changed) {
+    saveButton.disabled = true;
+    return queue.fetchWithin(form.action, {
+      method: "POST", body, credentials: "same-origin", redirect: "manual",
+    }, SAVE_TIMEOUT).then((response) => {
+      if (response.type === "opaqueredirect") {
+        window.location.replace(window.location.pathname);
+        return null;
+      }
+      return response.text().then((page) => {
+        clearInterval(retry);
+        document.open();
+        document.write(page);
+        document.close();
+      });
+    }, () => {
+      lost = true;
+      saveButton.disabled = false;
+      return Promise.all(changed.map(queueRow)).then(show);
+    });
   }
 
   function send() {
-    if (sending || active()) return Promise.resolve();
+    if (sending || !navigator.onLine) return Promise.resolve();
     sending = true;
     let sent = 0;
     let changed = false;
     let rounds = 0; // 300 marks a request; a bound, should the queue ever fail to shrink
     const round = () => queue.send(sessionId, form.dataset.sync, csrf ? csrf.value : "")
       .then((answer) => {
+        lost = false; // an answer (or nothing waiting to send): the network is back
         const results = answer.results || [];
         sent += results.length;
         rounds += 1;
         changed = changed || results.some((r) => r.outcome !== "duplicate");
         return results.length && !answer.error && rounds < 20 ? round() : answer;
       });
-    return round().then(() => {
+    // No answer: the network is lost (the marks stay queued, shown as waiting).
+    return round().catch(() => { lost = true; }).then(() => {
       if (sent) {
         sentBox.hidden = false;
         sentBox.textContent = sentBox.dataset.text.replace("{n}", sent);
@@ -197,7 +243,7 @@ function offlineMarking(form, rows, refresh) {
   });
   window.addEventListener("online", () => { show(); send(); });
   window.addEventListener("offline", show);
-  setInterval(() => { if (!active()) send(); }, 20000);
+  const retry = setInterval(send, 15000);
 
   // Marks still on the device (this tab closed, the page reopened): shown as they were made.
   queue.list(sessionId).then((marks) => {
@@ -225,5 +271,5 @@ function offlineMarking(form, rows, refresh) {
       registration.active.postMessage({ type: "keep", urls });
     }).catch(() => {});
   }
-  return { active, queueRow };
+  return { active, queueRow, save };
 }

@@ -121,3 +121,31 @@ def test_the_director_accepts_or_rejects_marks_made_after_the_lock(room, client,
         (a.id, "present")]
     assert offline.list_pending(room.klass.id) == []
     assert "chờ quyết định" not in client.get(f"/classes/{room.klass.id}/attendance").text
+
+
+def test_the_director_is_told_plainly_when_a_later_mark_beats_the_one_accepted(
+    room, client, login, make
+):
+    from lms.attendance.services import write_marks
+
+    a, _b, _c = room.enrollments
+    lock = locks_at(room.session, attendance_settings()).astimezone(UTC)
+    items = offline.parse_batch({"session_id": room.session.id, "marks": [
+        mark(a, at=lock + timedelta(minutes=1))]}, room.session.id)
+    offline.receive_offline_marks(room.session, items, actor=room.instructor,
+                                  now=lock + timedelta(hours=1))
+    director = make.director()
+    write_marks(room.session, {a.id: ("absent", "")}, actor=director, method="roster",
+                marked_at={a.id: lock + timedelta(minutes=5)})
+    db.session.commit()
+    login(director)
+    token = csrf_token(client.get(f"/classes/{room.klass.id}/attendance").text)
+    pending = offline.list_pending(room.klass.id)
+    page = client.post(f"/offline-marks/{pending[0].id}/accept", data={"csrf_token": token},
+                       follow_redirects=True)
+    assert "Điểm danh không được ghi: người này đã được điểm danh lại sau" in page.text
+    assert "Đã chấp nhận và ghi điểm danh" not in page.text
+    db.session.expire_all()
+    assert db.session.execute(select(Attendance.enrollment_id, Attendance.status)).all() == [
+        (a.id, "absent")]
+    assert "chờ quyết định" not in page.text

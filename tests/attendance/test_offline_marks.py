@@ -10,7 +10,7 @@ from sqlalchemy import func, select
 from lms.attendance import offline
 from lms.attendance.clock import attendance_settings, locks_at, starts
 from lms.attendance.models import Attendance, OfflineMark
-from lms.attendance.services import mark_attendance
+from lms.attendance.services import mark_attendance, write_marks
 from lms.core.models import AuditLog
 from lms.core.types import utcnow
 from lms.errors import DomainError
@@ -81,6 +81,22 @@ def test_a_later_mark_from_another_device_is_kept_and_the_offline_one_audited(ro
         == [(a.user.full_name, "present", "absent")]
 
 
+def test_a_save_whose_answer_was_lost_then_queued_is_not_shown_as_superseded(room):
+    """The roster's save reached the server but its answer never came back (8 s): the page
+    queued the same marks with the time of each tap, earlier than the save. Sent later, they
+    change nothing and are not listed as beaten by a later mark."""
+    a, b, _c = room.enrollments
+    tapped = utcnow() - timedelta(seconds=20)
+    mark_attendance(room.session, {a.id: ("present", "Đến muộn 5 phút"), b.id: ("late", "")},
+                    actor=room.instructor)  # the save, written at its arrival
+    db.session.commit()
+    assert send(room, [item(a, "present", at=tapped, note="Đến muộn 5 phút"),
+                       item(b, "absent", at=tapped)]) == ["applied", "superseded"]
+    assert statuses(room) == {a.id: "present", b.id: "late"}
+    assert [r.full_name for r in offline.list_superseded(room.session.id)] == [b.user.full_name]
+    assert count(AuditLog) == 3  # the save's two, and b's offline mark beaten by a later one
+
+
 def test_an_offline_mark_made_after_the_other_device_wins_and_both_are_audited(room):
     a, _b, _c = room.enrollments
     mark_attendance(room.session, {a.id: ("absent", "")}, actor=room.instructor)
@@ -148,6 +164,45 @@ def test_a_mark_made_after_the_lock_waits_for_the_director(room, make):
     with pytest.raises(DomainError):
         offline.decide_offline_mark(db.session.get(OfflineMark, pending[1].id), accept=True,
                                     actor=director)
+    assert_counters_match_rows()
+
+
+def test_accepting_a_pending_mark_never_overwrites_a_later_mark(room, make):
+    """Later wins at the director's accept too: a person marked again after the pending mark
+    was made keeps the later mark; the pending one is rejected as superseded, both logged."""
+    a, b, _c = room.enrollments
+    lock, now = locked_room(room)
+    assert send(room, [item(a, "present", at=lock + timedelta(minutes=1)),
+                       item(b, "present", at=lock + timedelta(minutes=1))],
+                now=now) == ["pending"] * 2
+    director = make.director()
+    # a's row changed after the pending mark was made (a correction from another device);
+    # b's row was marked before it
+    write_marks(room.session, {a.id: ("absent", "")}, actor=director, method="roster",
+                marked_at={a.id: lock + timedelta(minutes=5)})
+    write_marks(room.session, {b.id: ("late", "")}, actor=director, method="roster",
+                marked_at={b.id: lock - timedelta(minutes=5)})
+    db.session.commit()
+    pending = {p.full_name: p.id for p in offline.list_pending(room.klass.id)}
+    decided = [
+        offline.decide_offline_mark(db.session.get(OfflineMark, pending[e.user.full_name]),
+                                    accept=True, actor=director)
+        for e in (a, b)
+    ]
+    db.session.commit()
+    assert decided == ["superseded", "accepted"]
+    assert statuses(room) == {a.id: "absent", b.id: "present"}
+    assert offline.list_pending(room.klass.id) == []
+    outcomes = dict(db.session.execute(
+        select(OfflineMark.enrollment_id, OfflineMark.outcome)).all())
+    assert outcomes == {a.id: "rejected", b.id: "accepted"}
+    log = db.session.execute(
+        select(AuditLog.old_value, AuditLog.new_value, AuditLog.method, AuditLog.reason,
+               AuditLog.details["superseded"].as_boolean())
+        .where(AuditLog.object_id == a.id, AuditLog.action == "attendance")
+        .order_by(AuditLog.id)).all()
+    assert log == [(None, "absent", "roster", None, None),
+                   ("present", "absent", "offline", "Không chấp nhận: đã có điểm danh sau", True)]
     assert_counters_match_rows()
 
 

@@ -10,6 +10,7 @@ from sqlalchemy import func, select
 
 from lms.attendance.models import Attendance, OfflineMark
 from lms.core.models import AuditLog
+from lms.core.types import utcnow
 from lms.extensions import db
 from tests.attendance.conftest import session_times_around_now
 from tests.e2e.conftest import shot, sign_in
@@ -161,3 +162,116 @@ def test_a_later_mark_from_a_second_device_wins_and_the_offline_one_is_shown(
     methods = db.session.execute(select(AuditLog.method, AuditLog.old_value, AuditLog.new_value)
                                  .order_by(AuditLog.id)).all()
     assert methods == [("roster", None, "absent"), ("offline", "present", "absent")]
+
+
+def test_a_save_the_network_loses_while_the_browser_says_online_is_kept_and_sent_once(
+    app, live_server, browser_page, hall
+):
+    """The hall's Wi-Fi is connected but reaches nothing: navigator.onLine stays true, the
+    save's POST gets no answer. The marks of that save wait on the device, survive a reload,
+    and are sent once the network answers again."""
+    session, _instructor, enrollments = hall
+    page = browser_page("phone")
+    sign_in(page, live_server.url, "giangvien")
+    url = f"{live_server.url}/sessions/{session.id}/attendance"
+    open_roster(page, url)
+
+    def no_answer(route):
+        if route.request.method == "POST":
+            route.abort("internetdisconnected")
+        else:
+            route.continue_()
+
+    attendance_posts = f"**/sessions/{session.id}/attendance**"  # the save and the sync
+    page.route(attendance_posts, no_answer)
+    marked = enrollments[:10]
+    for enrollment in marked:
+        tap(page, enrollment.id, "present")
+    saved_at = utcnow()
+    page.get_by_role("button", name="Lưu điểm danh").click()
+    page.wait_for_selector('[data-offline-waiting][data-waiting="10"]', state="attached")
+    assert page.evaluate("navigator.onLine") is True
+    assert waiting(page) == "10 điểm danh chờ gửi"
+    assert page.locator("[data-offline-lost]").inner_text().startswith("Mất kết nối")
+    assert not page.locator("[data-offline-note]").is_visible()  # the browser is not offline
+    assert page.locator('[data-count="changed"]').inner_text() == "0"  # none lost: all queued
+    db.session.expire_all()
+    assert db.session.scalar(select(func.count()).select_from(Attendance)) == 0
+    shot(page, "network-lost-1-ten-waiting")
+
+    page.reload()  # still no answer to the page's POSTs: still waiting, on the device
+    page.wait_for_selector('[data-offline-waiting][data-waiting="10"]', state="attached")
+    page.wait_for_selector("[data-offline-lost]:visible")  # the send on opening got no answer
+    assert page.locator('input[type=radio][value="present"]:checked').count() == 10
+    shot(page, "network-lost-2-reloaded")
+
+    page.unroute(attendance_posts)  # the network answers again: the retry sends them
+    page.wait_for_selector("[data-offline-sent]:visible", timeout=30_000)
+    assert page.locator("[data-offline-sent]").inner_text() == (
+        "Đã gửi: 10 điểm danh thực hiện khi không có mạng.")
+    assert not page.locator("[data-offline-waiting]").is_visible()
+    assert not page.locator("[data-offline-lost]").is_visible()
+    shot(page, "network-lost-3-sent")
+
+    db.session.expire_all()
+    rows = db.session.execute(
+        select(Attendance.enrollment_id, Attendance.status)
+        .where(Attendance.session_id == session.id)).all()
+    assert sorted(rows) == sorted((e.id, "present") for e in marked)
+    offline_marks = db.session.execute(select(OfflineMark.enrollment_id, OfflineMark.outcome,
+                                              OfflineMark.marked_at)).all()
+    assert sorted((m.enrollment_id, m.outcome) for m in offline_marks) == sorted(
+        (e.id, "applied") for e in marked)
+    assert all(m.marked_at < saved_at for m in offline_marks)  # the time of each tap
+    assert db.session.scalar(select(func.count()).select_from(AuditLog).where(
+        AuditLog.method == "offline")) == 10
+
+
+def test_a_save_the_server_refuses_is_shown_and_not_queued(live_server, browser_page, hall):
+    """An answer is not a lost network: the server's refusal page (here a stale form token,
+    answered 400) is shown as the plain form shows it, and nothing waits on the device."""
+    session, _instructor, enrollments = hall
+    page = browser_page("desktop")
+    sign_in(page, live_server.url, "giangvien")
+    url = f"{live_server.url}/sessions/{session.id}/attendance"
+    open_roster(page, url)
+    page.locator('#roster-form input[name="csrf_token"]').evaluate("(el) => { el.value = 'x'; }")
+    for enrollment in enrollments[:3]:
+        tap(page, enrollment.id, "present")
+    with page.expect_response(lambda r: r.request.method == "POST") as answer:
+        page.get_by_role("button", name="Lưu điểm danh").click()
+    assert answer.value.status == 400
+    page.wait_for_selector("text=Không hiểu được yêu cầu. Hãy tải lại trang và thử lại.")
+    assert page.locator("#roster-form").count() == 0
+    shot(page, "network-lost-4-refusal-shown")
+    page.goto(url)
+    assert not page.locator("[data-offline-waiting]").is_visible()
+    assert page.evaluate(
+        f"OfflineQueue.list({session.id}).then((marks) => marks.length)") == 0
+
+
+def test_a_save_without_an_answer_in_eight_seconds_is_kept_on_the_device(
+    live_server, browser_page, hall
+):
+    """The hall's Wi-Fi that accepts the request and never answers: after 8 s the marks of
+    the save wait on the device instead of a page that never comes."""
+    session, _instructor, enrollments = hall
+    page = browser_page("phone")
+    sign_in(page, live_server.url, "giangvien")
+    url = f"{live_server.url}/sessions/{session.id}/attendance"
+    open_roster(page, url)
+    held = []  # the POSTs, never answered
+    page.route(f"**/sessions/{session.id}/attendance**", lambda route: held.append(route)
+               if route.request.method == "POST" else route.continue_())
+    for enrollment in enrollments[:3]:
+        tap(page, enrollment.id, "late")
+    page.get_by_role("button", name="Lưu điểm danh").click()
+    page.wait_for_timeout(6_000)
+    assert not page.locator("[data-offline-waiting]").is_visible()  # still waiting for the answer
+    page.wait_for_selector('[data-offline-waiting][data-waiting="3"]', state="attached",
+                           timeout=5_000)
+    assert waiting(page) == "3 điểm danh chờ gửi"
+    assert page.locator("[data-offline-lost]").is_visible()
+    assert len(held) == 1
+    db.session.expire_all()
+    assert db.session.scalar(select(func.count()).select_from(Attendance)) == 0
