@@ -479,4 +479,5 @@ def scan_lookup(session: ClassSession) -> dict:
         "late_after": (starts(session) + timedelta(minutes=settings.checkin_late_after_minutes))
         .isoformat(),
         "ends": ends(session).isoformat(),
+        "labels": {key: str(label) for key, label in ATTENDANCE_STATUS_LABELS.items()},
     }
