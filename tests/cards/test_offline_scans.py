@@ -109,20 +109,23 @@ def test_revoked_foreign_forged_and_late_cards_are_refused_with_a_reason(door, m
     first = door.trainees[0]
     old = door.cards[first.id]
     services.revoke_and_reissue(first, actor=SYSTEM)
+    door.enrollments[2].status = "withdrawn"
     db.session.commit()
     results = send(door, [
         scan(old.code, door.starts + timedelta(minutes=1)),
+        scan(door.cards[door.trainees[2].id].code, door.starts + timedelta(minutes=1)),
         scan(door.cards[door.outsider.id].code, door.starts + timedelta(minutes=1)),
         scan("C1" + "x" * 25, door.starts + timedelta(minutes=1)),
         scan("not a card", door.starts + timedelta(minutes=1)),
         scan(door.cards[door.trainees[1].id].code, door.starts - timedelta(minutes=45)),
     ])
     assert [r.outcome for r in results] == [
-        "revoked", "not_in_class", "unknown", "unknown", "outside"]
+        "revoked", "not_in_class", "not_in_class", "unknown", "unknown", "outside"]
     assert results[0].message.startswith("Thẻ đã bị thu hồi")
-    assert results[1].message == "Không thuộc lớp này."
-    assert results[2].message == results[3].message != ""
-    assert results[4].message.startswith("Ngoài thời gian điểm danh")
+    assert results[1].message == results[2].message == "Không thuộc lớp này."
+    assert results[3].message == results[4].message == (
+        "Thẻ không có trong hệ thống: có thể là thẻ giả hoặc gõ nhầm. Hãy kiểm tra lại số thẻ.")
+    assert results[5].message.startswith("Ngoài thời gian điểm danh")
     assert marks(door) == {}
     assert count(OfflineMark) == 0
     assert scan_audits(door) == []
