@@ -7,6 +7,7 @@ the attendance service's one write path (`write_marks`) and audited with how "sc
 
 from __future__ import annotations
 
+import hashlib
 import secrets
 from dataclasses import dataclass
 from datetime import datetime, timedelta
@@ -453,11 +454,22 @@ def scannable_sessions_today(user: User, today) -> list[ClassSession]:
     )
 
 
+def lookup_digest(session_id: int, value: str) -> str:
+    """SHA-256 of "<session id>:<code or number>", 128 bits in hex (static/js/scan.js makes the
+    same of what it reads)."""
+    return hashlib.sha256(f"{session_id}:{value}".encode()).hexdigest()[:32]
+
+
 def scan_lookup(session: ClassSession) -> dict:
     """What the scan page keeps on the device to answer without network: the valid cards of
-    the people enrolled for this session (code, number → enrolment, name, unit, mark so far;
-    what the roster shows and the scan answers), and the times that make a scan late or
-    outside the window. One statement."""
+    the people enrolled for this session (card → enrolment, name, unit, mark so far: what the
+    roster shows and the scan answers), and the times that make a scan late or outside the
+    window. One statement.
+
+    The cards appear only as digests of their code and number (lookup_digest): the page, and
+    the copy the service worker keeps, hold no card code to copy onto a forged card. (An
+    8-digit number's digest can be found by trying them all: the number is printed on the
+    card anyway; the code is what the QR holds.)"""
     rows = db.session.execute(
         select(TraineeCard.code, TraineeCard.number, Enrollment.id, User.full_name, Unit.name,
                Attendance.status)
@@ -472,7 +484,8 @@ def scan_lookup(session: ClassSession) -> dict:
     ).all()
     settings = attendance_settings()
     return {
-        "cards": [[code, number, eid, name, unit or "", status]
+        "cards": [[lookup_digest(session.id, code), lookup_digest(session.id, number), eid, name,
+                   unit or "", status]
                   for code, number, eid, name, unit, status in rows],
         "opens": (starts(session) - timedelta(minutes=settings.checkin_opens_minutes))
         .isoformat(),

@@ -217,13 +217,23 @@ function offlineScanning(form) {
     return { ok: false, kind: "error", message: form.dataset.error, name: "" };
   }
   if (!queue || !window.indexedDB || !sessionId || !source) return none;
+  if (!window.crypto || !crypto.subtle) return none; // (no secure context: no worker either)
   const lookup = JSON.parse(source.textContent);
+  // The page holds digests of the cards, not their codes (lms.cards.services.scan_lookup).
   const byCard = new Map();
+  const byEnrollment = new Map();
   lookup.cards.forEach(([code, number, enrollmentId, name, unit, status]) => {
     const person = { enrollmentId, name, unit, status };
     byCard.set(code, person);
     byCard.set(number, person);
+    byEnrollment.set(enrollmentId, person);
   });
+  async function find(text) {
+    const bytes = new TextEncoder().encode(`${sessionId}:${text}`);
+    const hash = new Uint8Array(await crypto.subtle.digest("SHA-256", bytes));
+    const hex = Array.from(hash.slice(0, 16), (b) => b.toString(16).padStart(2, "0")).join("");
+    return byCard.get(hex);
+  }
   const box = document.querySelector("[data-offline-box]");
   const note = box.querySelector("[data-offline-note]");
   const waitingBox = box.querySelector("[data-offline-waiting]");
@@ -256,7 +266,7 @@ function offlineScanning(form) {
 
   async function scan(raw) {
     const text = clean(raw);
-    const person = byCard.get(text);
+    const person = await find(text);
     if (!person) {
       return { ok: false, kind: wellFormed(text) ? "not_in_class" : "unknown", name: "",
                message: wellFormed(text) ? form.dataset.notHere : form.dataset.unknown };
@@ -286,8 +296,7 @@ function offlineScanning(form) {
 
   // An answer from the server: what this page knows of the person follows it.
   function seen(raw, data) {
-    const person = byCard.get(clean(raw));
-    if (person && data.status) person.status = data.status;
+    if (data.status) find(clean(raw)).then((person) => { if (person) person.status = data.status; });
   }
 
   function send() {
@@ -302,9 +311,9 @@ function offlineScanning(form) {
         sent += results.length;
         rounds += 1;
         results.forEach((r) => {
-          const person = lookup.cards.find((c) => c[2] === r.enrollment_id);
-          if (person && ["applied", "already", "duplicate", "pending"].includes(r.outcome)) {
-            byCard.get(person[0]).status = byCard.get(person[0]).status || "present";
+          const person = byEnrollment.get(r.enrollment_id);
+          if (person && !person.status && ["applied", "already", "pending"].includes(r.outcome)) {
+            person.status = "present"; // marked now (present or late: the server's answer)
           }
         });
         return results.length && !answer.error && rounds < 20 ? round() : answer;

@@ -3,6 +3,7 @@
 time of scanning, each once, audited how "scan"; refused cards say why and record nothing; the
 lookup the scan page keeps on the device."""
 
+import hashlib
 import json
 import uuid
 from datetime import timedelta
@@ -157,12 +158,17 @@ def test_the_lookup_kept_on_the_device_holds_only_this_class_s_valid_cards(door)
     db.session.commit()
     lookup = services.scan_lookup(door.session)
     cards = {row[0]: row for row in lookup["cards"]}
-    assert old.code not in cards
-    assert door.cards[door.outsider.id].code not in cards
-    assert cards[new.code] == [new.code, new.number, door.enrollments[0].id, "Nguyễn Văn An",
-                               "Phường Hoàng Liệt", None]
+    digest = lambda value: services.lookup_digest(door.session.id, value)  # noqa: E731
+    assert digest(old.code) not in cards
+    assert digest(door.cards[door.outsider.id].code) not in cards
+    assert cards[digest(new.code)] == [
+        digest(new.code), digest(new.number), door.enrollments[0].id, "Nguyễn Văn An",
+        "Phường Hoàng Liệt", None]
     assert len(cards) == 3
     assert lookup["labels"]["late"] == "Đi muộn"
+    # what scan.js computes: SHA-256 of "<session id>:<card>", 32 hex digits
+    assert digest("12345678") == hashlib.sha256(
+        f"{door.session.id}:12345678".encode()).hexdigest()[:32]
 
 
 @pytest.fixture
@@ -178,8 +184,14 @@ def test_the_scan_page_embeds_the_lookup_and_the_sync_answers_a_clerk_s_scans(
     login(clerk)
     page = client.get(f"/sessions/{door.session.id}/scan")
     assert page.status_code == 200, page.text[-1500:]
-    assert door.cards[door.trainees[0].id].code in page.text
-    assert door.cards[door.outsider.id].code not in page.text
+    kept = services.lookup_digest(door.session.id, door.cards[door.trainees[0].id].code)
+    assert kept in page.text
+    # the page holds no card code or number: digests only
+    embedded = page.text.split('id="scan-lookup">')[1].split("</script>")[0]
+    values = {v for row in json.loads(embedded)["cards"] for v in row}
+    for card in door.cards.values():
+        assert card.code not in page.text
+        assert card.number not in values
     token = csrf_token(page.text)
     body = {"session_id": door.session.id, "marks": [
         scan(door.cards[door.trainees[0].id].number, door.starts + timedelta(minutes=1)),
