@@ -91,6 +91,10 @@ def test_five_cards_typed_offline_survive_reload_and_arrive_once(
     page = context.new_page()
     page.goto(url)
     page.wait_for_selector('[data-offline-waiting][data-waiting="5"]', state="attached")
+    # what the page needs came from the device: the QR decoder and the style sheet too
+    assert page.evaluate("typeof window.jsQR") == "function"
+    assert page.evaluate("getComputedStyle(document.querySelector('#scan-answer')).borderStyle")\
+        != "none"
     shot(page, "offline-scan-2-reopened-offline")
     # (the service worker's own update check is not covered by set_offline(): see
     # test_offline_roster)
