@@ -153,7 +153,8 @@ MATRIX: dict[str, Rule] = {
     "attendance.walkin_add": _rule(DIRECTOR, INSTRUCTOR, scope=CLASS_STAFF),
     "attendance.walkin_new": _rule(DIRECTOR, INSTRUCTOR, scope=CLASS_STAFF),
     "attendance.offline_sw": _rule(PUBLIC),
-    "attendance.offline_sync": _rule(DIRECTOR, INSTRUCTOR, scope=CLASS_STAFF),
+    # Marks: class staff (checked by the service); scans only: also the class's clerks.
+    "attendance.offline_sync": _rule(SIGNED_IN, scope=CLASS_SCANNER),
     "attendance.offline_decide": _rule(DIRECTOR),
     # Check-in: the session's details only for a class the caller may see; the mark is the
     # caller's own, for their own enrolment (refused with a message otherwise).

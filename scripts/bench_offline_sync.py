@@ -1,5 +1,6 @@
 """Benchmark: server time to receive 300 marks made offline in one sync request (issue 17: under
-150 ms), and the same batch sent again (300 duplicates, nothing written).
+150 ms), and the same batch sent again (300 duplicates, nothing written); and 300 cards scanned
+offline on the scan page (the server finds each card and the status by the time of scanning).
 
     .venv/bin/python scripts/bench_offline_sync.py [--runs 15] [--pg URL]
 
@@ -27,7 +28,9 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 from bench.results import Result, emit  # noqa: E402
 from lms import create_app  # noqa: E402
 from lms.attendance.models import Attendance, OfflineMark  # noqa: E402
+from lms.cards.services import issue_cards  # noqa: E402
 from lms.classes.models import ClassSession  # noqa: E402
+from lms.core.actors import SYSTEM  # noqa: E402
 from lms.core.models import AuditLog  # noqa: E402
 from lms.core.types import utcnow  # noqa: E402
 from lms.enrollment.models import Enrollment  # noqa: E402
@@ -54,7 +57,11 @@ def measure(url: str, name: str, runs: int) -> list[Result]:
         klass = make.klass(start_date=day, instructors=[instructor])
         session = make.session(klass, on_date=day, starts_at=starts, ends_at=ends)
         units = [make.unit() for _ in range(10)]
-        ids = [make.enrollment(klass, make.trainee(unit=units[i % 10])).id for i in range(300)]
+        trainees = [make.trainee(unit=units[i % 10]) for i in range(300)]
+        ids = [make.enrollment(klass, t).id for t in trainees]
+        db.session.flush()
+        cards = issue_cards(trainees, actor=SYSTEM)
+        numbers = [cards[t.id].number for t in trainees]
         db.session.commit()
         session_id = session.id
     client = app.test_client()
@@ -66,8 +73,8 @@ def measure(url: str, name: str, runs: int) -> list[Result]:
 
     with app.app_context():
         event.listen(db.engine, "before_cursor_execute", count)
-    homes, sends, replays = [], [], []
-    statements = replay_statements = 0
+    homes, sends, replays, scans = [], [], [], []
+    statements = replay_statements = scan_statements = 0
     for _ in range(runs + 1):  # the first run warms the caches and is left out
         with app.app_context():  # start from no marks
             for model in (OfflineMark, Attendance):
@@ -93,6 +100,19 @@ def measure(url: str, name: str, runs: int) -> list[Result]:
                 statements = counts[-1]
             else:
                 replay_statements = counts[-1]
+        with app.app_context():  # the same people, scanned this time
+            for model in (OfflineMark, Attendance):
+                db.session.execute(delete(model))
+            db.session.commit()
+        scanned = {"session_id": session_id, "marks": [
+            {"key": str(uuid.uuid4()), "card": number, "marked_at": now} for number in numbers]}
+        counts.append(0)
+        t = time.perf_counter()
+        response = client.post(f"/sessions/{session_id}/attendance/sync", json=scanned)
+        scans.append(time.perf_counter() - t)
+        assert response.status_code == 200, response.text[:300]
+        assert {r["outcome"] for r in response.json["results"]} == {"applied"}
+        scan_statements = counts[-1]
     with app.app_context():
         assert db.session.query(Attendance).count() == 300
         assert db.session.query(AuditLog).filter(AuditLog.method == "offline").count() >= 300
@@ -101,6 +121,7 @@ def measure(url: str, name: str, runs: int) -> list[Result]:
     for label, times, count_ in (
         ("sync 300 offline marks, one request", sends, statements),
         ("the same batch again (300 duplicates)", replays, replay_statements),
+        ("sync 300 cards scanned offline, one request", scans, scan_statements),
     ):
         value = statistics.median(times[1:]) * 1000
         rows.append(Result(

@@ -12,12 +12,17 @@ static/js/offline-queue.js), each received exactly once.
   it arrives after; a mark made after is kept "pending" until a director accepts or rejects it.
 - Marks are written through services.write_marks: the counters (database triggers) and the
   audit log stay exact.
+- Cards scanned offline (the scan page, static/js/scan.js) travel in the same batches, as
+  items with the card scanned ("card") instead of an enrolment and status: the server finds
+  the person and makes the mark present or late by the time of scanning, as the scan at the
+  door would (lms.cards.services.resolve_offline_scans), audited how "scan". The clerks of a
+  class may send batches of scans only.
 """
 
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import UTC, datetime, timedelta
 
 from flask_babel import lazy_gettext as _l
@@ -56,6 +61,7 @@ class OfflineItem:
     status: str
     note: str
     marked_at: datetime  # aware, UTC
+    card: str | None = None  # a card scanned: the enrolment and status come from the server
 
 
 @dataclass(frozen=True)
@@ -63,7 +69,9 @@ class ItemResult:
     key: str
     enrollment_id: int
     outcome: str  # applied, superseded, pending, refused, not_enrolled; duplicate: sent before
+    # (scans: also unknown, revoked, not_in_class, outside, already: nothing recorded)
     stored: str | None = None  # for a duplicate: what became of it the first time
+    message: str = ""  # for a scan that records nothing: why, in plain words
 
 
 BAD_BATCH = _l("This batch of marks is malformed and was refused; nothing was recorded.")
@@ -90,9 +98,14 @@ def parse_batch(payload, session_id: int) -> list[OfflineItem]:
     return list(items.values())
 
 
+CARD_MAX = 200  # longer is never a card (lms.cards.services.MAX_RAW)
+
+
 def _parse_item(raw) -> OfflineItem:
     if not isinstance(raw, dict):
         raise DomainError(BAD_BATCH)
+    if "card" in raw:
+        return _parse_scan(raw)
     key, eid, status = raw.get("key"), raw.get("enrollment_id"), raw.get("status")
     note = raw.get("note") or ""
     if not (isinstance(key, str) and KEY.match(key)) or status not in STATUSES:
@@ -101,20 +114,72 @@ def _parse_item(raw) -> OfflineItem:
         raise DomainError(BAD_BATCH)
     if not isinstance(note, str) or len(note) > NOTE_MAX:
         raise DomainError(BAD_BATCH)
+    return OfflineItem(key, eid, status, nfc(note) or "", _parse_time(raw))
+
+
+def _parse_scan(raw: dict) -> OfflineItem:
+    key, card = raw.get("key"), raw.get("card")
+    if not (isinstance(key, str) and KEY.match(key)):
+        raise DomainError(BAD_BATCH)
+    if not isinstance(card, str) or not card.strip() or len(card) > CARD_MAX:
+        raise DomainError(BAD_BATCH)
+    return OfflineItem(key, 0, "", "", _parse_time(raw), card=card)
+
+
+def _parse_time(raw: dict) -> datetime:
     try:
         at = datetime.fromisoformat(str(raw.get("marked_at")).replace("Z", "+00:00"))
     except ValueError:
         raise DomainError(BAD_BATCH) from None
     if at.tzinfo is None:
         raise DomainError(BAD_BATCH)
-    return OfflineItem(key, eid, status, nfc(note) or "", at.astimezone(UTC))
+    return at.astimezone(UTC)
+
+
+def require_sender(session: ClassSession, items: list[OfflineItem], *, actor: Actor) -> None:
+    """Marks: the class's markers (instructors, directors). Scans only: also its clerks.
+    Anyone else: the session does not exist (404)."""
+    from lms.cards.services import require_scanner
+
+    if items and all(item.card is not None for item in items):
+        require_scanner(session.klass, actor=actor)
+    else:
+        require_marker(session.klass, actor=actor)
+
+
+def _resolve_scans(
+    session: ClassSession, fresh: list[OfflineItem], now: datetime
+) -> tuple[list[OfflineItem], list[ItemResult]]:
+    """The scans of a batch become marks (enrolment, status by the time of scanning), or
+    answers that record nothing (unknown, revoked, another class's card, already marked)."""
+    from lms.cards.services import RECORDED, resolve_offline_scans
+
+    scans = [item for item in fresh if item.card is not None]
+    if not scans:
+        return fresh, []
+    resolved = dict(zip(
+        (item.key for item in scans),
+        resolve_offline_scans(session, [(item.card, min(item.marked_at, now)) for item in scans]),
+        strict=True,
+    ))
+    items, answers = [], []
+    for item in fresh:
+        scan = resolved.get(item.key)
+        if scan is None:
+            items.append(item)
+        elif scan.kind == RECORDED:
+            items.append(replace(item, enrollment_id=scan.enrollment_id, status=scan.status))
+        else:
+            answers.append(ItemResult(item.key, scan.enrollment_id or 0, scan.kind,
+                                      message=scan.message))
+    return items, answers
 
 
 def receive_offline_marks(
     session: ClassSession, items: list[OfflineItem], *, actor: Actor, now: datetime | None = None
 ) -> list[ItemResult]:
     """Record a batch of offline marks of one session, each once; the answer per mark."""
-    require_marker(session.klass, actor=actor)
+    require_sender(session, items, actor=actor)
     if not items:
         return []
     now = now or utcnow()
@@ -132,6 +197,8 @@ def receive_offline_marks(
                                            seen[item.key])
         else:
             fresh.append(item)
+    fresh, answered = _resolve_scans(session, fresh, now)
+    results.update((r.key, r) for r in answered)
     valid = _enrolled(session, {item.enrollment_id for item in fresh})
     settings = attendance_settings()
     lock, opens = locks_at(session, settings), starts(session) - timedelta(
@@ -181,12 +248,15 @@ def receive_offline_marks(
         if outcome.get(item.key) == "superseded" and candidates.get(item.enrollment_id) is not item:
             later = candidates[item.enrollment_id]
             superseded_audit.append((item, later.status))
-    if to_write:
+    for scanned in (False, True):  # marks audited "offline", scans audited "scan"
+        part = {eid: i for eid, i in to_write.items() if (i.card is not None) is scanned}
+        if not part:
+            continue
         write_marks(
-            session, {eid: (i.status, i.note) for eid, i in to_write.items()},
-            actor=actor, method="roster", audit_method="offline",
-            marked_at={eid: times[i.key] for eid, i in to_write.items()},
-            details={eid: _detail(i, times[i.key]) for eid, i in to_write.items()},
+            session, {eid: (i.status, i.note) for eid, i in part.items()},
+            actor=actor, method="roster", audit_method="scan" if scanned else "offline",
+            marked_at={eid: times[i.key] for eid, i in part.items()},
+            details={eid: _detail(i, times[i.key]) for eid, i in part.items()},
         )
     _audit_superseded(session, superseded_audit, times, actor=actor, now=now)
     _store(session, fresh, outcome, times, actor=actor, now=now)

@@ -11,9 +11,9 @@ from flask_babel import gettext as _
 from flask_login import current_user
 
 from lms.attendance import offline
-from lms.attendance.access import session_for_marker
 from lms.attendance.blueprint import bp
 from lms.attendance.models import OfflineMark
+from lms.cards.services import require_scanner
 from lms.classes.models import ClassSession
 from lms.core.forms import ActionForm
 from lms.core.work import saving
@@ -36,8 +36,10 @@ def offline_sw():
 @bp.post("/sessions/<int:session_id>/attendance/sync")
 def offline_sync(session_id: int):
     """One batch of marks made offline (JSON, CSRF header); the answer says what became of
-    each. A refused batch answers 400 with the reason and records nothing."""
-    session = session_for_marker(session_id)
+    each. A refused batch answers 400 with the reason and records nothing. The scan page
+    sends its scans here too (its clerks: scans only, checked by the service)."""
+    session = db.get_or_404(ClassSession, session_id)
+    require_scanner(session.klass, actor=current_user._get_current_object())
     if (request.content_length or 0) > MAX_BODY:
         refusal = _("This batch of marks is too large; nothing was recorded.")
         return jsonify({"error": refusal}), 413
@@ -51,7 +53,8 @@ def offline_sync(session_id: int):
     if not done:
         return jsonify({"error": str(done.error.message)}), 400
     return jsonify({"results": [
-        {"key": r.key, "enrollment_id": r.enrollment_id, "outcome": r.outcome, "stored": r.stored}
+        {"key": r.key, "enrollment_id": r.enrollment_id, "outcome": r.outcome, "stored": r.stored,
+         "message": r.message}
         for r in results
     ]})
 

@@ -7,6 +7,7 @@ the attendance service's one write path (`write_marks`) and audited with how "sc
 
 from __future__ import annotations
 
+import hashlib
 import secrets
 from dataclasses import dataclass
 from datetime import datetime, timedelta
@@ -325,6 +326,92 @@ def scan_card(
     return ScanAnswer(RECORDED, str(message), name, unit, new_status)
 
 
+@dataclass(frozen=True)
+class OfflineScan:
+    """What the server makes of a card scanned on a device without network, sent later: the
+    enrolment and status to record (kind RECORDED), or why nothing is recorded."""
+
+    kind: str
+    message: str
+    enrollment_id: int | None = None
+    status: str | None = None
+
+
+def _lookup_many(session: ClassSession, cleaned: list[tuple[str, str]]) -> dict:
+    """The cards of a batch, by ("code"|"number", value): one statement (see _lookup)."""
+    codes = [v for k, v in cleaned if k == "code"]
+    numbers = [v for k, v in cleaned if k == "number"]
+    if not codes and not numbers:
+        return {}
+    rows = db.session.execute(
+        select(
+            TraineeCard.code, TraineeCard.number, TraineeCard.revoked_at, Enrollment.id,
+            Enrollment.status, Enrollment.enrolled_on, Attendance.status,
+        )
+        .select_from(TraineeCard)
+        .outerjoin(
+            Enrollment,
+            and_(Enrollment.user_id == TraineeCard.user_id,
+                 Enrollment.class_id == session.class_id),
+        )
+        .outerjoin(
+            Attendance,
+            and_(Attendance.enrollment_id == Enrollment.id, Attendance.session_id == session.id),
+        )
+        .where(TraineeCard.code.in_(codes) | TraineeCard.number.in_(numbers))
+    ).all()
+    found = {}
+    for code, number, *rest in rows:
+        found[("code", code)] = rest
+        found[("number", number)] = rest
+    return found
+
+
+def resolve_offline_scans(
+    session: ClassSession, scans: list[tuple[str, datetime]]
+) -> list[OfflineScan]:
+    """Cards scanned offline (what was scanned or typed, when), in that order: each recorded
+    present or late by the time it was scanned, within the session's window, as the scan at
+    the door would have; a card unknown, revoked, of another class, or of a person already
+    marked (before, or earlier in the same batch) records nothing, with the reason.
+    The caller (lms.attendance.offline) holds the session's lock and writes the marks."""
+    cleaned = [_clean(raw) for raw, _at in scans]
+    cards = _lookup_many(session, [c for c in cleaned if c])
+    settings = attendance_settings()
+    opens = starts(session) - timedelta(minutes=settings.checkin_opens_minutes)
+    late_after = starts(session) + timedelta(minutes=settings.checkin_late_after_minutes)
+    answers: dict[int, OfflineScan] = {}
+    taken: dict[int, str] = {}
+    for index in sorted(range(len(scans)), key=lambda i: scans[i][1]):  # the earliest wins
+        at = scans[index][1]
+        row = cards.get(cleaned[index]) if cleaned[index] else None
+        if row is None:
+            answers[index] = OfflineScan(UNKNOWN, str(_l(
+                "This is not a known card: it may be forged or mistyped. Check the number.")))
+            continue
+        revoked_at, enrollment_id, status, enrolled_on, marked = row
+        if revoked_at is not None:
+            answers[index] = OfflineScan(REVOKED, str(_l(
+                "Card revoked: this card was replaced by a new one. Ask for the new card.")))
+        elif enrollment_id is None or status != "enrolled" or (
+            enrolled_on is not None and enrolled_on > session.on_date
+        ):
+            answers[index] = OfflineScan(NOT_IN_CLASS, str(_l("Not in this class.")))
+        elif marked is not None or enrollment_id in taken:
+            answers[index] = OfflineScan(ALREADY, str(_l(
+                "Already marked: %(status)s.",
+                status=ATTENDANCE_STATUS_LABELS[marked or taken[enrollment_id]])), enrollment_id)
+        elif at < opens or at > ends(session):
+            answers[index] = OfflineScan(OUTSIDE, str(_l(
+                "Outside the session's window (from %(opens)s to %(ends)s): nothing was "
+                "recorded.", opens=f"{opens:%H:%M}", ends=f"{ends(session):%H:%M}")),
+                enrollment_id)
+        else:
+            taken[enrollment_id] = "late" if at > late_after else "present"
+            answers[index] = OfflineScan(RECORDED, "", enrollment_id, taken[enrollment_id])
+    return [answers[i] for i in range(len(scans))]
+
+
 # --- pages ----------------------------------------------------------------------------------
 
 
@@ -365,3 +452,45 @@ def scannable_sessions_today(user: User, today) -> list[ClassSession]:
             .order_by(ClassSession.starts_at)
         )
     )
+
+
+def lookup_digest(session_id: int, value: str) -> str:
+    """SHA-256 of "<session id>:<code or number>", 128 bits in hex (static/js/scan.js makes the
+    same of what it reads)."""
+    return hashlib.sha256(f"{session_id}:{value}".encode()).hexdigest()[:32]
+
+
+def scan_lookup(session: ClassSession) -> dict:
+    """What the scan page keeps on the device to answer without network: the valid cards of
+    the people enrolled for this session (card → enrolment, name, unit, mark so far: what the
+    roster shows and the scan answers), and the times that make a scan late or outside the
+    window. One statement.
+
+    The cards appear only as digests of their code and number (lookup_digest): the page, and
+    the copy the service worker keeps, hold no card code to copy onto a forged card. (An
+    8-digit number's digest can be found by trying them all: the number is printed on the
+    card anyway; the code is what the QR holds.)"""
+    rows = db.session.execute(
+        select(TraineeCard.code, TraineeCard.number, Enrollment.id, User.full_name, Unit.name,
+               Attendance.status)
+        .select_from(Enrollment)
+        .join(User, User.id == Enrollment.user_id)
+        .join(TraineeCard, and_(TraineeCard.user_id == User.id, TraineeCard.revoked_at.is_(None)))
+        .outerjoin(Unit, Unit.id == User.unit_id)
+        .outerjoin(Attendance, and_(Attendance.enrollment_id == Enrollment.id,
+                                    Attendance.session_id == session.id))
+        .where(Enrollment.class_id == session.class_id, Enrollment.status == "enrolled",
+               (Enrollment.enrolled_on.is_(None)) | (Enrollment.enrolled_on <= session.on_date))
+    ).all()
+    settings = attendance_settings()
+    return {
+        "cards": [[lookup_digest(session.id, code), lookup_digest(session.id, number), eid, name,
+                   unit or "", status]
+                  for code, number, eid, name, unit, status in rows],
+        "opens": (starts(session) - timedelta(minutes=settings.checkin_opens_minutes))
+        .isoformat(),
+        "late_after": (starts(session) + timedelta(minutes=settings.checkin_late_after_minutes))
+        .isoformat(),
+        "ends": ends(session).isoformat(),
+        "labels": {key: str(label) for key, label in ATTENDANCE_STATUS_LABELS.items()},
+    }

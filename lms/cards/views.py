@@ -89,6 +89,7 @@ def scan(session_id: int):
         form.code.data = ""
     return render_template(
         "cards/scan.html", session=session, klass=session.klass, form=form, answer=answer,
+        lookup=services.scan_lookup(session),
     ), status
 
 

@@ -8,6 +8,11 @@
   const STORE = "marks";
   const BATCH = 300; // per request; the caller sends again while marks wait
   const SEND_TIMEOUT = 20000; // ms; 300 marks are ~40 kB
+  // Answers that record nothing and that the person should see (kept on the device, marked
+  // refused): a mark for someone not enrolled; a scanned card unknown, revoked, of another
+  // class, or scanned outside the session's window. "already" (a scan of someone marked)
+  // leaves the queue like a mark recorded.
+  const REFUSED = ["not_enrolled", "unknown", "revoked", "not_in_class", "outside"];
 
   function open() {
     return new Promise((resolve, reject) => {
@@ -59,6 +64,16 @@
       };
       return run("readwrite", (store) => { store.put(mark); }).then(() => mark);
     },
+    // A card scanned without network (the scan page): the server finds the person and makes
+    // the mark present or late by the time of scanning; enrollment_id and status are the
+    // device's guess, for showing it (the roster page shows queued scans as marks too).
+    addScan(sessionId, card, enrollmentId, status) {
+      const mark = {
+        key: newKey(), session_id: sessionId, card, enrollment_id: enrollmentId, status,
+        note: "", marked_at: new Date().toISOString(), state: "waiting",
+      };
+      return run("readwrite", (store) => { store.put(mark); }).then(() => mark);
+    },
     list(sessionId) {
       return run("readonly", (store) => store.index("session").getAll(sessionId))
         .then((marks) => marks.sort((a, b) => a.marked_at.localeCompare(b.marked_at)));
@@ -79,7 +94,7 @@
         if (!waiting.length) return { results: [] };
         const body = JSON.stringify({
           session_id: sessionId,
-          marks: waiting.map((m) => ({
+          marks: waiting.map((m) => (m.card ? { key: m.key, card: m.card, marked_at: m.marked_at } : {
             key: m.key, enrollment_id: m.enrollment_id, status: m.status, note: m.note,
             marked_at: m.marked_at,
           })),
@@ -101,11 +116,12 @@
             const done = [];
             const refused = [];
             answer.results.forEach((r) => {
-              if (r.outcome === "not_enrolled") refused.push(byKey.get(r.key));
-              else done.push(r.key);
+              if (REFUSED.includes(r.outcome) && byKey.has(r.key)) {
+                refused.push({ mark: byKey.get(r.key), message: r.outcome === "not_enrolled" ? r.outcome : r.message });
+              } else done.push(r.key);
             });
             return queue.remove(done)
-              .then(() => queue.setState(refused.filter(Boolean), "refused", "not_enrolled"))
+              .then(() => Promise.all(refused.map((x) => queue.setState([x.mark], "refused", x.message))))
               .then(() => answer);
           }));
       });

@@ -1,12 +1,13 @@
-// Service worker of the attendance roster (served at /sessions/offline-sw.js, scope
-// /sessions/): keeps each roster page opened online, and the static files it uses, on the
-// device, so that the page opens and marks can be taken when the hall's network drops.
-// Roster pages: network first, the kept copy when the network fails. Static files: the kept
+// Service worker of the attendance roster and the card scan page (served at
+// /sessions/offline-sw.js, scope /sessions/): keeps each roster or scan page opened online,
+// and the static files it uses, on the device, so that the page opens and marks and scans can
+// be taken when the hall's network drops.
+// Roster and scan pages: network first, the kept copy when the network fails. Static files: the kept
 // copy first, refreshed from the network. Everything else passes through untouched.
 "use strict";
 
 const CACHE = "lms-roster-v1";
-const ROSTER = /^\/sessions\/\d+\/attendance$/;
+const ROSTER = /^\/sessions\/\d+\/(attendance|scan)$/;
 
 self.addEventListener("install", () => self.skipWaiting());
 self.addEventListener("activate", (event) => {

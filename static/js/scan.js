@@ -2,6 +2,10 @@
 // it, else the vendored jsQR), post each code once to the page's own URL (JSON answer), and
 // answer at once: the name large, a beep or a vibration, the server's message.
 // The same form works typed by hand (the card's number) and without this script.
+// Without network (navigator.onLine false, or a scan whose request fails or hangs) the page
+// answers from the session's cards kept in it (#scan-lookup), queues the scan on the device
+// (static/js/offline-queue.js) and sends the queue through the roster's offline sync when the
+// network returns; the service worker (static/js/offline-sw.js) keeps the page itself.
 (function () {
   "use strict";
   const form = document.getElementById("scan-form");
@@ -56,15 +60,38 @@
     add("scan-message", data.message);
   }
 
+  const offline = offlineScanning(form);
+
   async function send(code) {
+    if (offline.active()) {
+      const data = await offline.scan(code);
+      show(data);
+      beep(data.ok);
+      return data;
+    }
     const body = new FormData(form);
     body.set("code", code);
     let data;
+    let response;
     try {
-      const response = await fetch(url, {
-        method: "POST", body, credentials: "same-origin",
-        headers: { Accept: "application/json" },
-      });
+      // A hall's Wi-Fi that hangs rather than fails: after a few seconds the scan is queued
+      // (sent twice at worst, which the server answers "already marked").
+      const abort = new AbortController();
+      const timer = setTimeout(() => abort.abort(), 6000);
+      try {
+        response = await fetch(url, {
+          method: "POST", body, credentials: "same-origin",
+          headers: { Accept: "application/json" }, signal: abort.signal,
+        });
+      } finally { clearTimeout(timer); }
+    } catch (e) {
+      // No answer at all: the network is gone. Queued on the device, not lost.
+      data = await offline.lost(code);
+      show(data);
+      beep(data.ok);
+      return data;
+    }
+    try {
       if ((response.headers.get("Content-Type") || "").startsWith("application/json")) {
         data = await response.json();
       } else if (response.status === 400) {
@@ -82,6 +109,7 @@
       scanned += 1;
       countBox.textContent = String(scanned);
     }
+    offline.seen(code, data);
     return data;
   }
 
@@ -174,3 +202,147 @@
     cameraError.hidden = false;
   }
 })();
+
+// Scanning without network: the cards of the session kept in the page answer at once, each
+// scan is queued on the device with a key of its own and the time it was made, "N waiting to
+// send" is shown (and survives closing the tab), and the queue goes to the server in one
+// request when the network returns (the "online" event, then every 20 s while scans wait).
+function offlineScanning(form) {
+  "use strict";
+  const queue = window.OfflineQueue;
+  const sessionId = Number(form.dataset.session);
+  const source = document.getElementById("scan-lookup");
+  const none = { active: () => false, scan: () => null, lost: () => offlineError(), seen: () => {} };
+  function offlineError() {
+    return { ok: false, kind: "error", message: form.dataset.error, name: "" };
+  }
+  if (!queue || !window.indexedDB || !sessionId || !source) return none;
+  if (!window.crypto || !crypto.subtle) return none; // (no secure context: no worker either)
+  const lookup = JSON.parse(source.textContent);
+  // The page holds digests of the cards, not their codes (lms.cards.services.scan_lookup).
+  const byCard = new Map();
+  const byEnrollment = new Map();
+  lookup.cards.forEach(([code, number, enrollmentId, name, unit, status]) => {
+    const person = { enrollmentId, name, unit, status };
+    byCard.set(code, person);
+    byCard.set(number, person);
+    byEnrollment.set(enrollmentId, person);
+  });
+  async function find(text) {
+    const bytes = new TextEncoder().encode(`${sessionId}:${text}`);
+    const hash = new Uint8Array(await crypto.subtle.digest("SHA-256", bytes));
+    const hex = Array.from(hash.slice(0, 16), (b) => b.toString(16).padStart(2, "0")).join("");
+    return byCard.get(hex);
+  }
+  const box = document.querySelector("[data-offline-box]");
+  const note = box.querySelector("[data-offline-note]");
+  const waitingBox = box.querySelector("[data-offline-waiting]");
+  const refusedBox = box.querySelector("[data-offline-refused]");
+  const sentBox = box.querySelector("[data-offline-sent]");
+  const csrf = form.querySelector('input[name="csrf_token"]');
+  let lostAt = 0; // a scan's request failed: the network is taken as gone until a send works
+  let sending = false;
+
+  const active = () => !navigator.onLine || lostAt > 0;
+  const clean = (raw) => raw.replace(/\s+/g, "");
+  const wellFormed = (text) => /^\d{8}$/.test(text) || /^C1[A-Za-z0-9_-]{25}$/.test(text);
+
+  function show() {
+    note.hidden = !active();
+    return queue.list(sessionId).then((marks) => {
+      const waiting = marks.filter((m) => m.state === "waiting").length;
+      const refused = marks.filter((m) => m.state === "refused");
+      waitingBox.hidden = waiting === 0;
+      waitingBox.textContent = waitingBox.dataset.text.replace("{n}", waiting);
+      waitingBox.dataset.waiting = waiting;
+      refusedBox.hidden = refused.length === 0;
+      if (refused.length) {
+        refusedBox.textContent = refusedBox.dataset.text.replace("{n}", refused.length)
+          .replace("{reason}", refused[refused.length - 1].message || "");
+      }
+      return waiting;
+    });
+  }
+
+  async function scan(raw) {
+    const text = clean(raw);
+    const person = await find(text);
+    if (!person) {
+      return { ok: false, kind: wellFormed(text) ? "not_in_class" : "unknown", name: "",
+               message: wellFormed(text) ? form.dataset.notHere : form.dataset.unknown };
+    }
+    const answer = (kind, message, ok) => ({ ok, kind, message, name: person.name, unit: person.unit });
+    if (person.status) {
+      return answer("already", form.dataset.already.replace("{status}", lookup.labels[person.status]), true);
+    }
+    const marks = await queue.list(sessionId);
+    if (marks.some((m) => m.enrollment_id === person.enrollmentId && m.state === "waiting")) {
+      return answer("already", form.dataset.savedAgain, true);
+    }
+    const now = Date.now();
+    if (now < Date.parse(lookup.opens) || now > Date.parse(lookup.ends)) {
+      return answer("outside", form.dataset.outside, false);
+    }
+    const late = now > Date.parse(lookup.late_after);
+    await queue.addScan(sessionId, text, person.enrollmentId, late ? "late" : "present");
+    await show();
+    return answer("saved", late ? form.dataset.savedLate : form.dataset.savedPresent, true);
+  }
+
+  function lost(raw) {
+    lostAt = Date.now();
+    return scan(raw);
+  }
+
+  // An answer from the server: what this page knows of the person follows it.
+  function seen(raw, data) {
+    if (data.status) find(clean(raw)).then((person) => { if (person) person.status = data.status; });
+  }
+
+  function send() {
+    if (sending || !navigator.onLine) return Promise.resolve();
+    sending = true;
+    let sent = 0;
+    let rounds = 0;
+    const round = () => queue.send(sessionId, form.dataset.sync, csrf ? csrf.value : "")
+      .then((answer) => {
+        lostAt = 0; // the server answered: the network is back
+        const results = answer.results || [];
+        sent += results.length;
+        rounds += 1;
+        results.forEach((r) => {
+          const person = byEnrollment.get(r.enrollment_id);
+          if (person && !person.status && ["applied", "already", "pending"].includes(r.outcome)) {
+            person.status = "present"; // marked now (present or late: the server's answer)
+          }
+        });
+        return results.length && !answer.error && rounds < 20 ? round() : answer;
+      });
+    return round().then(() => {
+      if (sent) {
+        sentBox.hidden = false;
+        sentBox.textContent = sentBox.dataset.text.replace("{n}", sent);
+      }
+    }).catch(() => null).then(show).finally(() => { sending = false; });
+  }
+
+  window.addEventListener("online", () => { show(); send(); });
+  window.addEventListener("offline", show);
+  setInterval(send, 20000);
+  show().then(send);
+
+  if ("serviceWorker" in navigator && form.dataset.sw) {
+    // The worker answers "kept" once this page and its files are on the device.
+    navigator.serviceWorker.addEventListener("message", (event) => {
+      if (event.data && event.data.type === "kept") form.dataset.offlineReady = "1";
+    });
+    navigator.serviceWorker.register(form.dataset.sw, { scope: "/sessions/" }).then(() =>
+      navigator.serviceWorker.ready).then((registration) => {
+      const urls = [window.location.pathname].concat(
+        performance.getEntriesByType("resource").map((e) => e.name)
+          .filter((u) => new URL(u).pathname.startsWith("/static/")));
+      registration.active.postMessage({ type: "keep", urls });
+    }).catch(() => {});
+  }
+  return { active, scan, lost, seen };
+}
