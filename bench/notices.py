@@ -145,7 +145,7 @@ def run(args, folder: Path, port: int, received_file: Path) -> None:
         for i in range(args.people):
             make.trainee(unit=unit, email=f"hv{i}@example.vn", language="en" if i % 5 else "vi")
         classes = [
-            make.klass(enrolment_mode="assigned", title=f"Hội nghị quán triệt {i}").id
+            make.klass(enrollment_mode="assigned", title=f"Hội nghị quán triệt {i}").id
             for i in range(2 * args.runs + 2)
         ]
         db.session.commit()

@@ -55,7 +55,7 @@ def prepare(app, trainees: int = 300, sessions: int = 10) -> dict:
             klass = Class(
                 program=program, code=BENCH_CODE, title="Lớp đo hiệu năng 300 học viên",
                 place="Hội trường Trung tâm", start_date=start, end_date=today,
-                enrolment_mode="assigned",
+                enrollment_mode="assigned",
             )
             klass.instructors = [instructor]
             db.session.add(klass)

@@ -19,7 +19,7 @@ SIGNED_IN = "signed_in"
 # Scopes: the relation to the object named in the URL that the role alone does not give.
 ANY = "any"
 SELF = "self"
-OWN_ENROLMENT = "own enrolment"
+OWN_ENROLLMENT = "own enrolment"
 OWN_CERTIFICATE = "own certificate"
 OWN_JOB = "own job"
 CLASS_STAFF = "class staff"
@@ -35,7 +35,7 @@ SCOPES = {
         "only the caller's own data (the identity comes from the session, never the request)",
         "current_user in the view",
     ),
-    OWN_ENROLMENT: (
+    OWN_ENROLLMENT: (
         "a class the caller is enrolled in; anyone else: 404",
         "lms.attendance.grid.my_attendance, lms.enrollment.views.withdraw",
     ),
@@ -124,9 +124,9 @@ MATRIX: dict[str, Rule] = {
     "classes.catalog": _rule(SIGNED_IN),
     "classes.class_page": _rule(SIGNED_IN, scope=CLASS_VISIBLE),
     "classes.hub": _rule(DIRECTOR, INSTRUCTOR, scope=CLASS_STAFF),
-    # --- enrolment ------------------------------------------------------------------------
+    # --- enrollment ------------------------------------------------------------------------
     "enrollment.enrol": _rule(TRAINEE, scope=OPEN_CLASS),
-    "enrollment.withdraw": _rule(TRAINEE, scope=OWN_ENROLMENT),
+    "enrollment.withdraw": _rule(TRAINEE, scope=OWN_ENROLLMENT),
     "enrollment.director_withdraw": _rule(DIRECTOR),
     "enrollment.assign": _rule(DIRECTOR),
     "enrollment.roster": _rule(DIRECTOR, INSTRUCTOR, scope=CLASS_STAFF),
@@ -157,11 +157,11 @@ MATRIX: dict[str, Rule] = {
     "attendance.offline_sync": _rule(SIGNED_IN, scope=CLASS_SCANNER),
     "attendance.offline_decide": _rule(DIRECTOR),
     # Check-in: the session's details only for a class the caller may see; the mark is the
-    # caller's own, for their own enrolment (refused with a message otherwise).
+    # caller's own, for their own enrollment (refused with a message otherwise).
     "attendance.checkin_form": _rule(SIGNED_IN, scope=SELF),
     "attendance.checkin_landing": _rule(SIGNED_IN, scope=SELF),
     "attendance.my_index": _rule(SIGNED_IN, scope=SELF),
-    "attendance.my_class": _rule(SIGNED_IN, scope=OWN_ENROLMENT),
+    "attendance.my_class": _rule(SIGNED_IN, scope=OWN_ENROLLMENT),
     # --- check-in cards (lms/cards): a clerk may hold any role, the scope decides ----------
     "cards.scan": _rule(SIGNED_IN, scope=CLASS_SCANNER),
     "cards.class_cards": _rule(DIRECTOR),

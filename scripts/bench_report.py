@@ -42,7 +42,7 @@ from lms.reports.models import PendingTraineeKeys  # noqa: E402
 from lms.reports.report import compute_report  # noqa: E402
 
 # The baseline: per program, for the classes whose first non-cancelled session falls in the
-# year, the held classes, trainee-attendances (enrolments present or late at least once) and
+# year, the held classes, trainee-attendances (enrollments present or late at least once) and
 # unique trainees, straight from the attendance records.
 RAW_QUERY = """
 WITH first AS (

@@ -78,7 +78,7 @@ def build_center(make) -> Center:
     running = make.klass(
         program=program, code="BDDV-12", title="Lớp bồi dưỡng đảng viên mới khóa 12",
         start_date=today - timedelta(days=2), end_date=today + timedelta(days=2),
-        instructors=[instructor], capacity=40, enrolment_mode="assigned",
+        instructors=[instructor], capacity=40, enrollment_mode="assigned",
     )
     held = make.session(running, on_date=today - timedelta(days=2), topic="Chuyên đề 1")
     day, starts, ends = session_times_around_now()
@@ -96,7 +96,7 @@ def build_center(make) -> Center:
     finished = make.klass(
         program=program, code="BDDV-11", title="Lớp bồi dưỡng đảng viên mới khóa 11",
         start_date=today - timedelta(days=40), end_date=today - timedelta(days=39),
-        instructors=[instructor], enrolment_mode="assigned",
+        instructors=[instructor], enrollment_mode="assigned",
     )
     finished_sessions = [
         make.session(finished, on_date=finished.start_date + timedelta(days=n))
@@ -116,7 +116,7 @@ def build_center(make) -> Center:
     waiting = make.klass(
         program=conference, code="HNQT-03", title="Hội nghị quán triệt Nghị quyết số 03",
         start_date=today - timedelta(days=5), end_date=today - timedelta(days=5),
-        enrolment_mode="assigned",
+        enrollment_mode="assigned",
     )
     conference_session = make.session(
         waiting, on_date=waiting.start_date, starts_at=time(7, 30), ends_at=time(11, 0)
@@ -124,7 +124,7 @@ def build_center(make) -> Center:
     for person in others:
         make.attendance(conference_session, make.enrollment(waiting, person), "present")
 
-    # A full class open to self-enrolment: the trainee third on its waitlist.
+    # A full class open to self-enrollment: the trainee third on its waitlist.
     full = make.klass(
         program=program, code="BDDV-13", title="Lớp bồi dưỡng đảng viên mới khóa 13",
         start_date=today + timedelta(days=20), end_date=today + timedelta(days=24), capacity=1,

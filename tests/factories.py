@@ -98,7 +98,7 @@ class Factories:
             "place": "Hội trường Trung tâm",
             "start_date": start,
             "end_date": start + timedelta(days=4),
-            "enrolment_mode": "open",
+            "enrollment_mode": "open",
         }
         values.update(overrides)
         klass = Class(program=program or self.program(), **values)

@@ -21,9 +21,9 @@ from sqlalchemy import and_, func, select
 from sqlalchemy.orm import joinedload
 
 from lms.attendance.checkin_sql import (  # load_for_checkin: the view's entry point
-    EnrolmentRow,
+    EnrollmentRow,
     SessionView,
-    enrolment_columns,
+    enrollment_columns,
     load_for_checkin,  # noqa: F401
     record_checkin,
 )
@@ -165,10 +165,10 @@ def _other_session_with_code(
     return any(code_is_valid(secret, code, now.timestamp()) for secret in secrets_today)
 
 
-def _enrolment_row(session: ClassSession, user: User) -> EnrolmentRow | None:
+def _enrollment_row(session: ClassSession, user: User) -> EnrollmentRow | None:
     """The trainee's enrolment in the session's class and any mark already there: one statement."""
     found = db.session.execute(
-        select(*enrolment_columns())
+        select(*enrollment_columns())
         .select_from(Enrollment)
         .outerjoin(
             Attendance,
@@ -176,7 +176,7 @@ def _enrolment_row(session: ClassSession, user: User) -> EnrolmentRow | None:
         )
         .where(Enrollment.class_id == session.class_id, Enrollment.user_id == user.id)
     ).first()
-    return EnrolmentRow(**found._mapping) if found is not None else None
+    return EnrollmentRow(**found._mapping) if found is not None else None
 
 
 def check_in(
@@ -185,7 +185,7 @@ def check_in(
     raw_code: str | None,
     *,
     now: datetime | None = None,
-    preloaded: tuple[AttendanceSettings, EnrolmentRow | None] | None = None,
+    preloaded: tuple[AttendanceSettings, EnrollmentRow | None] | None = None,
 ) -> CheckinResult:
     """A trainee checks in with the code on the screen: present, or late after the delay.
 
@@ -198,8 +198,8 @@ def check_in(
     else:
         settings, row = preloaded
     if preloaded is None:
-        row = _enrolment_row(session, user)
-    # Enrolment first: to anyone else a session answers as a missing one does (no oracle of
+        row = _enrollment_row(session, user)
+    # Enrollment first: to anyone else a session answers as a missing one does (no oracle of
     # whether it exists or is open).
     if (row is None or row.status != "enrolled"
             or (row.enrolled_on is not None and row.enrolled_on > session.on_date)):

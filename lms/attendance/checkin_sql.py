@@ -30,7 +30,7 @@ from lms.enrollment.models import Enrollment
 from lms.extensions import db
 
 
-class EnrolmentRow(NamedTuple):
+class EnrollmentRow(NamedTuple):
     """The trainee's enrolment in the session's class, and their mark at the session if any."""
 
     id: int
@@ -39,8 +39,8 @@ class EnrolmentRow(NamedTuple):
     mark: str | None
 
 
-def enrolment_columns() -> tuple:
-    """The columns of an EnrolmentRow, labelled by its field names (joined by the caller)."""
+def enrollment_columns() -> tuple:
+    """The columns of an EnrollmentRow, labelled by its field names (joined by the caller)."""
     return (
         Enrollment.id.label("id"), Enrollment.status.label("status"),
         Enrollment.enrolled_on.label("enrolled_on"), Attendance.status.label("mark"),
@@ -86,7 +86,7 @@ def _checkin_read() -> Select:
     """The session `:session_id` with its class, the settings, and the enrolment of the user
     `:user_id` in the class with its mark at the session, if any; every join outer, so a
     missing session reads as NULL columns and a missing user as no row. Built once."""
-    enrolment = enrolment_columns()
+    enrollment = enrollment_columns()
     return (
         select(
             User.id.label("user_id"),
@@ -98,7 +98,7 @@ def _checkin_read() -> Select:
             CenterSettings.checkin_opens_minutes,
             CenterSettings.checkin_late_after_minutes,
             CenterSettings.lock_after_hours,
-            *enrolment,
+            *enrollment,
         )
         .select_from(User)
         .outerjoin(ClassSession, ClassSession.id == bindparam("session_id"))
@@ -119,7 +119,7 @@ def _checkin_read() -> Select:
 
 def load_for_checkin(
     session_id: int, user: User
-) -> tuple[SessionView, AttendanceSettings, EnrolmentRow | None]:
+) -> tuple[SessionView, AttendanceSettings, EnrollmentRow | None]:
     """The hot path's one read: session + class, the settings, the enrolment and its mark
     (the settings are read fresh every time: an admin's change applies to the next check-in).
     """
@@ -143,10 +143,10 @@ def load_for_checkin(
             found.checkin_opens_minutes, found.checkin_late_after_minutes,
             found.lock_after_hours,
         )
-    enrolment = None
+    enrollment = None
     if found.id is not None:
-        enrolment = EnrolmentRow(found.id, found.status, found.enrolled_on, found.mark)
-    return session, settings, enrolment
+        enrollment = EnrollmentRow(found.id, found.status, found.enrolled_on, found.mark)
+    return session, settings, enrollment
 
 
 # --- the writes of a new check-in: the one place they happen ----------------------------------

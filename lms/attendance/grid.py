@@ -21,7 +21,7 @@ from lms.enrollment.models import Enrollment
 from lms.extensions import db
 from lms.units.models import Unit
 
-# A cell outside the enrolment (a session before the enrolment date).
+# A cell outside the enrollment (a session before the enrollment date).
 OUTSIDE = "outside"
 
 
@@ -63,7 +63,7 @@ def list_sessions(class_id: int) -> list[ClassSession]:
     )
 
 
-def _marks_by_enrolment(class_id: int, enrollment_id: int | None = None):
+def _marks_by_enrollment(class_id: int, enrollment_id: int | None = None):
     statement = (
         select(Attendance.enrollment_id, Attendance.session_id, Attendance.status)
         .join(ClassSession, ClassSession.id == Attendance.session_id)
@@ -100,8 +100,8 @@ def class_grid(klass: Class, now: datetime) -> Grid:
     """Every enrolled trainee's marks and rate: three statements whatever the size."""
     sessions = list_sessions(klass.id)
     held = [has_started(s, now) for s in sessions]
-    marks = _marks_by_enrolment(klass.id)
-    enrolments = db.session.execute(
+    marks = _marks_by_enrollment(klass.id)
+    enrollments = db.session.execute(
         select(Enrollment.id, Enrollment.enrolled_on, Enrollment.outcome, User.full_name,
                User.username, Unit.name)
         .join(User, User.id == Enrollment.user_id)
@@ -110,7 +110,7 @@ def class_grid(klass: Class, now: datetime) -> Grid:
         .order_by(User.sort_key, User.id)
     )
     rows = []
-    for eid, enrolled_on, outcome, full_name, username, unit_name in enrolments:
+    for eid, enrolled_on, outcome, full_name, username, unit_name in enrollments:
         own = marks.get(eid, {})
         summary = summarise(
             _row_marks(sessions, held, own), enrolled_on=enrolled_on,
@@ -143,7 +143,7 @@ def my_attendance(user: User, class_id: int, now: datetime) -> MyAttendance:
         raise NotFound()
     sessions = list_sessions(class_id)
     held = [has_started(s, now) for s in sessions]
-    own = _marks_by_enrolment(class_id, enrollment.id).get(enrollment.id, {})
+    own = _marks_by_enrollment(class_id, enrollment.id).get(enrollment.id, {})
     klass = enrollment.klass
     summary = summarise(
         _row_marks(sessions, held, own), enrolled_on=enrollment.enrolled_on,

@@ -67,7 +67,7 @@ class SessionPlan:
     """What the file does at one session."""
 
     session: ClassSession
-    marks: dict[int, tuple[str, str]] = field(default_factory=dict)  # enrolment → (status, note)
+    marks: dict[int, tuple[str, str]] = field(default_factory=dict)  # enrollment → (status, note)
     changes: dict[int, tuple[str, str]] = field(default_factory=dict)  # those that differ
     new: int = 0
     changed: int = 0
@@ -206,7 +206,7 @@ def plan_import(
             parsed.append((number, "username" if username else "email", username or email,
                            target, status, note, len(errors) == before))
 
-    # People: who they are, and their enrolment in this class.
+    # People: who they are, and their enrollment in this class.
     usernames = sorted({row[2] for row in parsed if row[1] == "username"})
     emails = sorted({row[2] for row in parsed if row[1] == "email"})
     people: dict[tuple[str, str], tuple[int, str]] = {}
@@ -218,7 +218,7 @@ def plan_import(
         ):
             people[(column, key)] = (user_id, full_name)
     user_ids = sorted({uid for uid, _name in people.values()})
-    enrolments = {
+    enrollments = {
         row.user_id: row
         for row in _in_chunks(
             lambda chunk: select(Enrollment.id, Enrollment.user_id, Enrollment.status,
@@ -235,19 +235,19 @@ def plan_import(
             fail(number, who_column, _l("No such person: %(v)s", v=who))
             continue
         user_id, full_name = person
-        enrolment = enrolments.get(user_id)
-        if enrolment is None or enrolment.status != "enrolled":
+        enrollment = enrollments.get(user_id)
+        if enrollment is None or enrollment.status != "enrolled":
             fail(number, who_column, _l(
                 "%(name)s (%(v)s) is not enrolled in this class.", name=full_name, v=who))
             continue
         if not row_ok:
             continue
-        if enrolment.enrolled_on is not None and enrolment.enrolled_on > target.on_date:
+        if enrollment.enrolled_on is not None and enrollment.enrolled_on > target.on_date:
             fail(number, "session_date", _l(
                 "%(name)s was enrolled on %(day)s, after this session.", name=full_name,
-                day=f"{enrolment.enrolled_on:%d/%m/%Y}"))
+                day=f"{enrollment.enrolled_on:%d/%m/%Y}"))
             continue
-        key = (target.id, enrolment.id)
+        key = (target.id, enrollment.id)
         if key in seen:
             fail(number, who_column, _l(
                 "%(name)s at this session is already in row %(row)d.", name=full_name,
@@ -255,7 +255,7 @@ def plan_import(
             continue
         seen[key] = number
         plan = plans.setdefault(target.id, SessionPlan(target, first_row=number))
-        plan.marks[enrolment.id] = (status, note)
+        plan.marks[enrollment.id] = (status, note)
 
     # What would change: compared with the marks in the database.
     if plans and not errors:

@@ -12,7 +12,7 @@ from lms.core.types import UTCDateTime, utcnow
 from lms.extensions import db
 
 STATUSES = ("present", "late", "excused", "absent")
-# The counter of the enrolment (Enrollment.<name>_count) each status feeds. The database keeps
+# The counter of the enrollment (Enrollment.<name>_count) each status feeds. The database keeps
 # the counters (lms.reports.rollups.counters): no Python code writes them.
 COUNTER = {"present": "attended", "late": "attended", "excused": "excused", "absent": "absent"}
 ATTENDED = tuple(s for s in STATUSES if COUNTER[s] == "attended")  # present or late

@@ -61,7 +61,7 @@ class OfflineItem:
     status: str
     note: str
     marked_at: datetime  # aware, UTC
-    card: str | None = None  # a card scanned: the enrolment and status come from the server
+    card: str | None = None  # a card scanned: the enrollment and status come from the server
 
 
 @dataclass(frozen=True)
@@ -206,7 +206,7 @@ def receive_offline_marks(
     closed = session.is_cancelled or session.klass.is_cancelled or session.klass.closed_at
     outcome: dict[str, str] = {}
     times: dict[str, datetime] = {}
-    candidates: dict[int, OfflineItem] = {}  # per enrolment, the latest offline mark
+    candidates: dict[int, OfflineItem] = {}  # per enrollment, the latest offline mark
     for item in sorted(fresh, key=lambda i: i.marked_at):
         if item.enrollment_id not in valid:
             results[item.key] = ItemResult(item.key, item.enrollment_id, "not_enrolled")

@@ -29,7 +29,7 @@ class RosterRow:
     method: str | None
 
 
-def session_enrolments(session: ClassSession):
+def session_enrollments(session: ClassSession):
     """Enrolments that belong on this session's roster: enrolled, and enrolled by its date."""
     return and_(
         Enrollment.class_id == session.class_id,
@@ -58,7 +58,7 @@ def list_roster(session: ClassSession) -> list[RosterRow]:
             Attendance,
             and_(Attendance.enrollment_id == Enrollment.id, Attendance.session_id == session.id),
         )
-        .where(session_enrolments(session))
+        .where(session_enrollments(session))
         .order_by(User.sort_key, User.id)
     )
     return [

@@ -153,7 +153,7 @@ def _submit(session_id: int | None):
             found = shown = service.find_session_by_code(user, raw_code, now)
             result = service.check_in(user, found, raw_code, now=now)
         else:
-            # The QR path, the hot one: session, settings, enrolment and mark in one read.
+            # The QR path, the hot one: session, settings, enrollment and mark in one read.
             try:
                 found, settings, row = service.load_for_checkin(session_id, user)
             except NotFound:  # answered as for a session of someone else's class

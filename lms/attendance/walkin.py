@@ -129,7 +129,7 @@ def add_walkin(
                 _l("%(name)s is already enrolled in this class: mark them on the roster.",
                    name=user.full_name)
             )
-        enrollment.enrolled_on = session.on_date  # came earlier than their enrolment date
+        enrollment.enrolled_on = session.on_date  # came earlier than their enrollment date
     else:
         _take_seat(klass)
         if enrollment is None:

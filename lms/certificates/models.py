@@ -31,7 +31,7 @@ class Certificate(db.Model):
             " OR (revoked_at IS NOT NULL AND length(revoke_reason) > 0)",
             name="revoke_has_reason",
         ),
-        # At most one valid certificate per enrolment (a reissue revokes the old one first).
+        # At most one valid certificate per enrollment (a reissue revokes the old one first).
         Index(
             "uq_certificates_valid_enrollment",
             "enrollment_id",

@@ -25,7 +25,7 @@ class Waiting:
     class_id: int
     title: str
     code: str
-    waiting: int  # completed enrolments without a valid certificate
+    waiting: int  # completed enrollments without a valid certificate
 
 
 def classes_with_certificates_to_issue(limit: int = 20) -> list[Waiting]:

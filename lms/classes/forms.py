@@ -17,7 +17,7 @@ from lms.classes.services import MAX_CAPACITY
 from lms.core.dates import DateField
 from lms.core.forms import Form
 from lms.core.labels import (
-    ENROLMENT_MODE_LABELS,
+    ENROLLMENT_MODE_LABELS,
     EXCUSED_RULE_LABELS,
     PROGRAM_KIND_LABELS,
     WEEKDAY_LABELS,
@@ -59,7 +59,7 @@ class ClassForm(Form):
         _l("Capacity (empty: no limit)"),
         validators=[Optional(), NumberRange(min=1, max=MAX_CAPACITY)],
     )
-    enrolment_mode = SelectField(_l("Enrolment"), choices=_choices(ENROLMENT_MODE_LABELS))
+    enrollment_mode = SelectField(_l("Enrolment"), choices=_choices(ENROLLMENT_MODE_LABELS))
     enrol_opens_on = DateField(
         _l("Self-enrolment opens on"), validators=[Optional()], accept_iso=True
     )

@@ -67,8 +67,8 @@ class CloseOut:
 class Outcomes:
     completed: int = 0
     not_completed: int = 0
-    issued: int = 0  # valid certificates of completed enrolments
-    # Valid certificates of enrolments that are no longer completed (a close-out redone after
+    issued: int = 0  # valid certificates of completed enrollments
+    # Valid certificates of enrollments that are no longer completed (a close-out redone after
     # corrections): never revoked automatically, the director decides (DOMAIN.md).
     stale: int = 0
 

@@ -17,7 +17,7 @@ if TYPE_CHECKING:
     from lms.auth.models import User
 
 PROGRAM_KINDS = ("course", "conference")
-ENROLMENT_MODES = ("open", "assigned")
+ENROLLMENT_MODES = ("open", "assigned")
 # What an excused absence does to the attendance rate: counts as an absence (default),
 # as present, or leaves the denominator.
 EXCUSED_RULES = ("absent", "present", "excluded")
@@ -63,11 +63,11 @@ class Class(db.Model):
             "enrolled_count >= 0 AND (capacity IS NULL OR enrolled_count <= capacity)",
             name="enrolled_within_capacity",
         ),
-        CheckConstraint(in_list("enrolment_mode", ENROLMENT_MODES), name="enrolment_mode"),
+        CheckConstraint(in_list("enrollment_mode", ENROLLMENT_MODES), name="enrollment_mode"),
         CheckConstraint(
             "enrol_closes_on IS NULL OR enrol_opens_on IS NULL"
             " OR enrol_closes_on >= enrol_opens_on",
-            name="enrolment_window",
+            name="enrollment_window",
         ),
         CheckConstraint("min_attendance_pct BETWEEN 0 AND 100", name="min_attendance_pct"),
         CheckConstraint(in_list("excused_rule", EXCUSED_RULES), name="excused_rule"),
@@ -89,7 +89,7 @@ class Class(db.Model):
     end_date: Mapped[date]
     capacity: Mapped[int | None]
     enrolled_count: Mapped[int] = mapped_column(default=0)
-    enrolment_mode: Mapped[str] = mapped_column(String(16), default="assigned")
+    enrollment_mode: Mapped[str] = mapped_column(String(16), default="assigned")
     enrol_opens_on: Mapped[date | None]
     enrol_closes_on: Mapped[date | None]
     min_attendance_pct: Mapped[int] = mapped_column(default=80)

@@ -18,16 +18,16 @@ if TYPE_CHECKING:
 DIRECTORS_ONLY = _l("Only directors manage programs and classes.")
 
 
-def enrolment_window(klass: Class) -> tuple[date | None, date]:
+def enrollment_window(klass: Class) -> tuple[date | None, date]:
     """First and last day of self-enrolment; without a closing day it closes on the first day."""
     return klass.enrol_opens_on, klass.enrol_closes_on or klass.start_date
 
 
-def enrolment_is_open(klass: Class, today: date) -> bool:
-    opens, closes = enrolment_window(klass)
+def enrollment_is_open(klass: Class, today: date) -> bool:
+    opens, closes = enrollment_window(klass)
     return (
         not klass.is_cancelled
-        and klass.enrolment_mode == "open"
+        and klass.enrollment_mode == "open"
         and (opens is None or opens <= today)
         and today <= closes
         and today <= klass.end_date
@@ -48,7 +48,7 @@ def class_status(klass: Class, today: date, last_session: date | None = None) ->
         return "finished"
     if today >= klass.start_date:
         return "running"
-    if enrolment_is_open(klass, today):
+    if enrollment_is_open(klass, today):
         return "open"
     return "planned"
 

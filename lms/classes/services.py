@@ -106,7 +106,7 @@ class ClassData:
     place: str = ""
     instructor_ids: list[int] = field(default_factory=list)
     capacity: int | None = None
-    enrolment_mode: str = "assigned"
+    enrollment_mode: str = "assigned"
     enrol_opens_on: date | None = None
     enrol_closes_on: date | None = None
     min_attendance_pct: int = 80
@@ -145,7 +145,7 @@ def _apply_class(klass: Class, data: ClassData) -> None:
             ),
             field="capacity",
         )
-    if data.enrolment_mode not in ("open", "assigned") or data.excused_rule not in EXCUSED_RULES:
+    if data.enrollment_mode not in ("open", "assigned") or data.excused_rule not in EXCUSED_RULES:
         raise DomainError(_l("Choose a valid enrolment mode and excused-absence rule."))
     if not 0 <= data.min_attendance_pct <= 100:
         raise DomainError(_l("The minimum attendance is a percent between 0 and 100."))
@@ -182,7 +182,7 @@ def _apply_class(klass: Class, data: ClassData) -> None:
     klass.place = data.place or ""
     klass.start_date, klass.end_date = data.start_date, data.end_date
     klass.capacity = data.capacity
-    klass.enrolment_mode = data.enrolment_mode
+    klass.enrollment_mode = data.enrollment_mode
     klass.enrol_opens_on, klass.enrol_closes_on = opens, closes
     klass.min_attendance_pct = data.min_attendance_pct
     klass.excused_rule = data.excused_rule
@@ -299,7 +299,7 @@ def catalog_query(
     query = (
         select(Class)
         .where(
-            Class.enrolment_mode == "open",
+            Class.enrollment_mode == "open",
             Class.cancelled_at.is_(None),
             Class.end_date >= today,
             func.coalesce(Class.enrol_closes_on, Class.start_date) >= today,
@@ -329,7 +329,7 @@ def visible_class_for_trainee(class_id: int, user: User) -> Class | None:
     klass = db.session.get(Class, class_id)
     if klass is None:
         return None
-    if user.is_director or klass.enrolment_mode == "open" or is_class_instructor(klass, user):
+    if user.is_director or klass.enrollment_mode == "open" or is_class_instructor(klass, user):
         return klass
     mine = db.session.scalar(
         select(Enrollment.id).where(Enrollment.class_id == klass.id, Enrollment.user_id == user.id)

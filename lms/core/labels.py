@@ -26,7 +26,7 @@ EXCUSED_RULE_LABELS = {
     "present": _l("Counts as present"),
     "excluded": _l("Leaves the denominator"),
 }
-ENROLMENT_MODE_LABELS = {
+ENROLLMENT_MODE_LABELS = {
     "open": _l("Open to self-enrolment"),
     "assigned": _l("Assigned only"),
 }

@@ -194,7 +194,7 @@ class ClassBuilder:
                 "end_date": days[-1],
                 "capacity": capacity,
                 "enrolled_count": enrolled,
-                "enrolment_mode": mode,
+                "enrollment_mode": mode,
                 "enrol_opens_on": enrol_window[0] if enrol_window else None,
                 "enrol_closes_on": enrol_window[1] if enrol_window else None,
                 "min_attendance_pct": program.min_attendance_pct,
@@ -214,11 +214,11 @@ class ClassBuilder:
         marks = [0] * len(days)
         afternoon = rng.random() < 0.4
         session_ids = [w.new_id(ClassSession.__table__) for _ in days]
-        enrolment_ids, completed = [], []
+        enrollment_ids, completed = [], []
         marker = instructors[0] if instructors else self.staff["director"]
         for user_id, attends in [(u, True) for u in participants] + [(u, False) for u in no_shows]:
-            enrolment_id = w.new_id(Enrollment.__table__)
-            enrolment_ids.append(enrolment_id)
+            enrollment_id = w.new_id(Enrollment.__table__)
+            enrollment_ids.append(enrollment_id)
             statuses = [self._status(attends) if m else None for m in marked]
             if attends and any(marked) and not any(s in ("present", "late") for s in statuses):
                 statuses[rng.choice([i for i, m in enumerate(marked) if m])] = "present"
@@ -230,11 +230,11 @@ class ClassBuilder:
                 rate = attended * 100 >= program.min_attendance_pct * len(days)
                 outcome = "completed" if rate else "not_completed"
                 if rate:
-                    completed.append((enrolment_id, user_id))
+                    completed.append((enrollment_id, user_id))
             w.add(
                 Enrollment.__table__,
                 {
-                    "id": enrolment_id,
+                    "id": enrollment_id,
                     "class_id": class_id,
                     "user_id": user_id,
                     "unit_id": self.people.unit_of[user_id],
@@ -261,7 +261,7 @@ class ClassBuilder:
                     Attendance.__table__,
                     {
                         "session_id": session_ids[index],
-                        "enrollment_id": enrolment_id,
+                        "enrollment_id": enrollment_id,
                         "status": status,
                         "note": "",
                         "method": "checkin"
@@ -294,7 +294,7 @@ class ClassBuilder:
         w.maybe_flush()
         return {
             "id": class_id,
-            "enrolments": enrolment_ids,
+            "enrollments": enrollment_ids,
             "completed": completed,
             "days": days,
             "code": code,
@@ -340,7 +340,7 @@ class ClassBuilder:
 def certificate_row(
     writer: Writer,
     *,
-    enrolment_id,
+    enrollment_id,
     year,
     seq,
     person,
@@ -355,7 +355,7 @@ def certificate_row(
     name, birth = person
     row = {
         "id": writer.new_id(Certificate.__table__),
-        "enrollment_id": enrolment_id,
+        "enrollment_id": enrollment_id,
         "year": year,
         "seq": seq,
         "register_number": settings.register_format.format(seq=seq, year=year),

@@ -137,11 +137,11 @@ class Demo:
     ) -> int:
         seq = 0
         for program_code, klass in classes:
-            for enrolment_id, user_id in klass["completed"]:
+            for enrollment_id, user_id in klass["completed"]:
                 seq += 1
                 certificate_row(
                     self.writer,
-                    enrolment_id=enrolment_id,
+                    enrollment_id=enrollment_id,
                     year=year,
                     seq=seq,
                     person=self.people.names[user_id],
@@ -380,7 +380,7 @@ class Demo:
             marked_days=len(before[-1:]),
             capacity=200,
         )
-        # Open for self-enrolment, starting next month (next year's January in December).
+        # Open for self-enrollment, starting next month (next year's January in December).
         first_next = (today.replace(day=1) + timedelta(days=32)).replace(day=1)
         for number, (code, sessions, seats) in enumerate(
             (("SCLLCT", 10, 80), ("CNKT", 2, 150)), start=5

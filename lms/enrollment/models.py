@@ -17,8 +17,8 @@ if TYPE_CHECKING:
     from lms.classes.models import Class
     from lms.units.models import Unit
 
-ENROLMENT_STATUSES = ("enrolled", "waitlisted", "withdrawn")
-ENROLMENT_SOURCES = ("self", "assigned", "import", "walkin")
+ENROLLMENT_STATUSES = ("enrolled", "waitlisted", "withdrawn")
+ENROLLMENT_SOURCES = ("self", "assigned", "import", "walkin")
 OUTCOMES = ("completed", "not_completed")
 
 
@@ -26,8 +26,8 @@ class Enrollment(db.Model):
     __tablename__ = "enrollments"
     __table_args__ = (
         UniqueConstraint("class_id", "user_id"),
-        CheckConstraint(in_list("status", ENROLMENT_STATUSES), name="status"),
-        CheckConstraint(in_list("source", ENROLMENT_SOURCES), name="source"),
+        CheckConstraint(in_list("status", ENROLLMENT_STATUSES), name="status"),
+        CheckConstraint(in_list("source", ENROLLMENT_SOURCES), name="source"),
         CheckConstraint(
             "outcome IS NULL OR " + in_list("outcome", OUTCOMES), name="outcome"
         ),
@@ -37,7 +37,7 @@ class Enrollment(db.Model):
         ),
         Index("ix_enrollments_class_status", "class_id", "status"),
         Index("ix_enrollments_waitlist", "class_id", "status", "queued_at"),
-        # Covers the annual report's aggregate: the enrolments of held classes are read from
+        # Covers the annual report's aggregate: the enrollments of held classes are read from
         # this index alone (no table lookups), which keeps the report fast at millions of rows.
         Index(
             "ix_enrollments_report",
@@ -54,7 +54,7 @@ class Enrollment(db.Model):
     id: Mapped[int] = mapped_column(primary_key=True)
     class_id: Mapped[int] = mapped_column(ForeignKey("classes.id", ondelete="CASCADE"))
     user_id: Mapped[int] = mapped_column(ForeignKey("users.id"), index=True)
-    # The trainee's unit when the enrolment was made: unit reports keep the old names.
+    # The trainee's unit when the enrollment was made: unit reports keep the old names.
     unit_id: Mapped[int] = mapped_column(ForeignKey("units.id"), index=True)
     status: Mapped[str] = mapped_column(String(16), default="enrolled")
     source: Mapped[str] = mapped_column(String(16), default="self")
@@ -68,7 +68,7 @@ class Enrollment(db.Model):
     promotion_seen: Mapped[bool] = mapped_column(default=True)
     outcome: Mapped[str | None] = mapped_column(String(16))
     outcome_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
-    # Rollup of this enrolment's attendance records, kept in the same transaction as each mark:
+    # Rollup of this enrollment's attendance records, kept in the same transaction as each mark:
     # attended = present + late. Reports read these instead of the attendance table.
     attended_count: Mapped[int] = mapped_column(default=0)
     excused_count: Mapped[int] = mapped_column(default=0)

@@ -77,7 +77,7 @@ def roster_counts(klass: Class) -> dict[str, int]:
 @dataclass
 class MyClass:
     enrollment: Enrollment
-    held: int  # sessions held (not cancelled, up to today) since the trainee's enrolment date
+    held: int  # sessions held (not cancelled, up to today) since the trainee's enrollment date
     waitlist_position: int | None = None
 
 

@@ -19,7 +19,7 @@ from sqlalchemy import select, update
 from lms import notices
 from lms.auth.models import User
 from lms.classes.models import Class
-from lms.classes.rules import DIRECTORS_ONLY, enrolment_is_open
+from lms.classes.rules import DIRECTORS_ONLY, enrollment_is_open
 from lms.core.actors import SYSTEM, Actor, require
 from lms.core.audit import record
 from lms.core.clock import local_today
@@ -78,11 +78,11 @@ def _set_committed(obj, key: str, value) -> None:
 def _give_seat(enrollment: Enrollment, user: User, today: date) -> None:
     enrollment.status = "enrolled"
     enrollment.enrolled_on = today
-    enrollment.unit_id = user.unit_id  # the unit at the moment of enrolment, for reports
+    enrollment.unit_id = user.unit_id  # the unit at the moment of enrollment, for reports
     enrollment.withdrawn_at = None
 
 
-# --- self-enrolment and withdrawal ----------------------------------------------------------
+# --- self-enrollment and withdrawal ----------------------------------------------------------
 
 
 def enrol_self(klass: Class, *, actor: Actor) -> Enrollment:
@@ -90,9 +90,9 @@ def enrol_self(klass: Class, *, actor: Actor) -> Enrollment:
     today = local_today()
     if not actor.is_trainee or actor.unit_id is None:  # the signed-in user: active
         raise DomainError(_l("Only trainees with a unit can enrol."))
-    if klass.enrolment_mode != "open" or klass.is_cancelled:
+    if klass.enrollment_mode != "open" or klass.is_cancelled:
         raise DomainError(_l("This class is not open for self-enrolment."))
-    if not enrolment_is_open(klass, today):
+    if not enrollment_is_open(klass, today):
         raise DomainError(_l("Enrolment for this class is not open now."))
     enrollment = db.session.scalar(
         select(Enrollment).where(Enrollment.class_id == klass.id, Enrollment.user_id == actor.id)
@@ -116,7 +116,7 @@ def enrol_self(klass: Class, *, actor: Actor) -> Enrollment:
         enrollment.withdrawn_at = None
     db.session.flush()
     record("enrollment." + enrollment.status, enrollment, actor=actor, method="self")
-    notices.enrolment_changed(enrollment)
+    notices.enrollment_changed(enrollment)
     return enrollment
 
 

@@ -49,14 +49,14 @@ def _actor() -> User:
     return current_user._get_current_object()
 
 
-# --- self-enrolment -------------------------------------------------------------------------
+# --- self-enrollment -------------------------------------------------------------------------
 
 
 @bp.post("/classes/<int:class_id>/enrol")
 def enrol(class_id: int):
     klass = db.get_or_404(Class, class_id)
-    if klass.enrolment_mode != "open" or not ActionForm().validate_on_submit():
-        abort(404 if klass.enrolment_mode != "open" else 400)
+    if klass.enrollment_mode != "open" or not ActionForm().validate_on_submit():
+        abort(404 if klass.enrollment_mode != "open" else 400)
     try:
         done = attempt(lambda: services.enrol_self(klass, actor=_actor()))
     except IntegrityError:  # the same person twice at once (double click); rolled back

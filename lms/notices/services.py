@@ -150,10 +150,10 @@ def _future(*days: date) -> bool:
     return max(days) >= local_today()
 
 
-# --- enrolment --------------------------------------------------------------------------------
+# --- enrollment --------------------------------------------------------------------------------
 
 
-def enrolment_changed(enrollment: Enrollment) -> None:
+def enrollment_changed(enrollment: Enrollment) -> None:
     """After a trainee enrols: confirmed (a seat) or a place on the waitlist."""
     kind = {"enrolled": "enrolled", "waitlisted": "waitlisted"}.get(enrollment.status)
     if kind is not None:

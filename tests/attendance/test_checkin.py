@@ -189,7 +189,7 @@ def test_checkin_post_is_lean(opened, client, login, count_statements):
     with count_statements() as counter:
         response = client.post(f"/checkin/{s.id}", data={"code": code})
     assert response.status_code == 200
-    # The user, then the read (session, class, settings, enrolment, mark) in one statement,
+    # The user, then the read (session, class, settings, enrollment, mark) in one statement,
     # then the writes: one statement on PostgreSQL (a CTE: mark, audit), the mark and the
     # audit row on SQLite (the database moves the counters and rollups itself).
     assert counter.count == 2 + (1 if postgres else 2), counter.statements

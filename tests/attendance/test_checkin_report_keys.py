@@ -71,8 +71,8 @@ def test_a_checkin_is_counted_at_once_and_stored_by_the_next_write(opened, app):
 
 def test_drains_at_the_same_moment_as_checkins_leave_exact_figures(opened, app, make):
     for _ in range(9):
-        enrolment = make.enrollment(opened.klass, make.trainee())
-        opened.trainees.append(enrolment.user)
+        enrollment = make.enrollment(opened.klass, make.trainee())
+        opened.trainees.append(enrollment.user)
     db.session.commit()
     app.config["ROLLUP_DRAIN_SECONDS"] = 0  # every check-in drains after its answer
     year_before = unique_trainees(opened)

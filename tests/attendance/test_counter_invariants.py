@@ -21,7 +21,7 @@ from lms.attendance.walkin import add_walkin
 from lms.classes.models import ClassSession
 from lms.classes.sessions import cancel_session, restore_session
 from lms.core.types import utcnow
-from lms.enrollment import services as enrolment_services
+from lms.enrollment import services as enrollment_services
 from lms.enrollment.models import Enrollment
 from lms.extensions import db
 from tests.attendance.conftest import local
@@ -37,22 +37,22 @@ def recount() -> tuple[dict, dict]:
         sid for sid, at in db.session.execute(select(ClassSession.id, ClassSession.cancelled_at))
         if at is not None
     }
-    enrolments = {eid: [0, 0, 0] for eid in db.session.scalars(select(Enrollment.id))}
+    enrollments = {eid: [0, 0, 0] for eid in db.session.scalars(select(Enrollment.id))}
     sessions = dict.fromkeys(db.session.scalars(select(ClassSession.id)), 0)
     rows = select(Attendance.session_id, Attendance.enrollment_id, Attendance.status)
     for session_id, enrollment_id, status in db.session.execute(rows):
         sessions[session_id] += 1
         if session_id not in cancelled:
-            enrolments[enrollment_id][FEEDS[status]] += 1
-    return enrolments, sessions
+            enrollments[enrollment_id][FEEDS[status]] += 1
+    return enrollments, sessions
 
 
 def assert_counters_match_rows() -> None:
     """Each enrolment's attended/excused/absent_count and each session's marked_count equal
     a recount of their own attendance rows (read with plain SQL: the identity map aside)."""
     db.session.flush()
-    expected_enrolments, expected_sessions = recount()
-    stored_enrolments = {
+    expected_enrollments, expected_sessions = recount()
+    stored_enrollments = {
         eid: [a, x, b] for eid, a, x, b in db.session.execute(select(
             Enrollment.id, Enrollment.attended_count, Enrollment.excused_count,
             Enrollment.absent_count))
@@ -60,8 +60,8 @@ def assert_counters_match_rows() -> None:
     stored_sessions = dict(
         db.session.execute(select(ClassSession.id, ClassSession.marked_count)).all()
     )
-    wrong = {e: (stored_enrolments[e], n) for e, n in expected_enrolments.items()
-             if stored_enrolments[e] != n}
+    wrong = {e: (stored_enrollments[e], n) for e, n in expected_enrollments.items()
+             if stored_enrollments[e] != n}
     assert not wrong, f"enrolment: (stored, recounted) {wrong}"
     wrong = {s: (stored_sessions[s], n) for s, n in expected_sessions.items()
              if stored_sessions[s] != n}
@@ -141,7 +141,7 @@ def test_roster_import_beside_marks(course, make):
     klass, _sessions, _people, director = course
     mark_all(course)
     data = ("username\n" + "\n".join(make.trainee().username for _ in range(3))).encode()
-    enrolment_services.import_roster(klass, data, actor=director)
+    enrollment_services.import_roster(klass, data, actor=director)
     assert_counters_match_rows()
 
 
@@ -181,7 +181,7 @@ def test_cancelled_session_keeps_its_marks_out_when_they_change(course):
     assert_counters_match_rows()
 
 
-def test_sessions_and_enrolments_deleted_with_their_marks(course):
+def test_sessions_and_enrollments_deleted_with_their_marks(course):
     _klass, sessions, people, director = course
     mark_all(course)
     cancel_session(sessions[0], "Trùng lịch", actor=director, marks_confirmed=4)
@@ -192,7 +192,7 @@ def test_sessions_and_enrolments_deleted_with_their_marks(course):
     assert_counters_match_rows()
 
 
-def test_marks_moved_to_another_session_or_enrolment(course):
+def test_marks_moved_to_another_session_or_enrollment(course):
     """Rows changed in place by plain SQL (no service does it today; the triggers allow it)."""
     _klass, sessions, people, director = course
     mark_all(course)
@@ -210,7 +210,7 @@ def test_marks_moved_to_another_session_or_enrolment(course):
 def test_close_out_and_withdrawal(course):
     klass, _sessions, people, director = course
     mark_all(course)
-    enrolment_services.withdraw(people[3], actor=director)
+    enrollment_services.withdraw(people[3], actor=director)
     assert_counters_match_rows()
     close_out(klass, actor=director, now=local(2026, 3, 9, 9))
     db.session.commit()

@@ -160,7 +160,7 @@ def test_lock_delay_comes_from_the_settings(room, make):
                         actor=room.instructor, now=ends(room.session) + timedelta(hours=2))
 
 
-def test_enrolment_of_another_class_or_withdrawn_is_refused_and_nothing_saved(room, make):
+def test_enrollment_of_another_class_or_withdrawn_is_refused_and_nothing_saved(room, make):
     stranger = make.enrollment()  # another class
     withdrawn = make.enrollment(room.klass, status="withdrawn")
     for bad in (stranger, withdrawn):

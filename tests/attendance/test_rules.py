@@ -52,7 +52,7 @@ def test_cancelled_sessions_are_outside_the_denominator():
     assert (s.attended, s.counted) == (3, 4)
 
 
-def test_sessions_before_the_enrolment_date_are_outside_numerator_and_denominator():
+def test_sessions_before_the_enrollment_date_are_outside_numerator_and_denominator():
     # enrolled on the 3rd: a mark on the 1st (a walk-in earlier?) must not lift the rate
     s = run(marks("present", "absent", "present", "present"), enrolled_on=D[2])
     assert (s.attended, s.counted) == (2, 2)

@@ -28,7 +28,7 @@ def during(session):
 # --- walk-ins ------------------------------------------------------------------------------
 
 
-def test_search_ignores_diacritics_and_shows_enrolment(room, make):
+def test_search_ignores_diacritics_and_shows_enrollment(room, make):
     make.trainee(full_name="Nguyễn Thị Ánh")
     results = search_people("nguyen", room.klass.id)
     names = {user.full_name: status for user, status in results}
@@ -153,7 +153,7 @@ def test_close_out_refused_while_marks_are_missing_then_applies_the_rule(course,
         mark_attendance(s, {good.id: ("present", ""), poor.id: ("absent", "")},
                         actor=instructor, now=local(2026, 3, s.on_date.day, 9))
     missing, sample = list_missing_marks(klass, now)
-    # good and poor at session 4, late_joiner at sessions 3 and 4 (not 1 and 2: before enrolment)
+    # good and poor at session 4, late_joiner at sessions 3 and 4 (not 1 and 2: before enrollment)
     assert missing == 4
     assert {m.full_name for m in sample} == {good.user.full_name, poor.user.full_name,
                                              late_joiner.user.full_name}
@@ -166,7 +166,7 @@ def test_close_out_refused_while_marks_are_missing_then_applies_the_rule(course,
                     actor=director, now=local(2026, 3, 5, 9))
     result = close_out(klass, actor=director, now=now)
     db.session.commit()
-    # good 4/4, poor 1/4, late_joiner 2/2 (sessions before enrolment and the cancelled one out)
+    # good 4/4, poor 1/4, late_joiner 2/2 (sessions before enrollment and the cancelled one out)
     assert (result.completed, result.not_completed) == (2, 1)
     for enrollment, outcome in ((good, "completed"), (poor, "not_completed"),
                                 (late_joiner, "completed")):

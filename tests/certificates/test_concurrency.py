@@ -65,7 +65,7 @@ def test_concurrent_issuing_gives_distinct_sequential_numbers(app, make, complet
     assert seqs == list(range(1, 9))
 
 
-def test_two_directors_issuing_the_same_enrolment_get_one_certificate(app, make, completed):
+def test_two_directors_issuing_the_same_enrollment_get_one_certificate(app, make, completed):
     directors = [make.director(), make.director()]
     enrollment = completed()
     db.session.commit()

@@ -15,7 +15,7 @@ from lms.extensions import db
 ISSUED = date(2019, 10, 25)
 
 
-def test_a_completed_enrolment_gets_a_numbered_frozen_certificate_with_its_pdf(make, completed):
+def test_a_completed_enrollment_gets_a_numbered_frozen_certificate_with_its_pdf(make, completed):
     director = make.director()
     enrollment = completed(full_name="Nguyễn Thị Phương Thảo", date_of_birth=date(1990, 5, 7))
     cert = issue_certificate(enrollment, actor=director, issued_on=ISSUED)
@@ -52,7 +52,7 @@ def test_the_verification_code_carries_at_least_128_random_bits(make, completed)
 
 
 @pytest.mark.parametrize("outcome", [None, "not_completed"])
-def test_an_enrolment_that_did_not_complete_is_refused(make, completed, outcome):
+def test_an_enrollment_that_did_not_complete_is_refused(make, completed, outcome):
     director = make.director()
     enrollment = completed()
     enrollment.outcome = outcome
@@ -63,7 +63,7 @@ def test_an_enrolment_that_did_not_complete_is_refused(make, completed, outcome)
     assert db.session.scalar(select(func.count(Certificate.id))) == 0
 
 
-def test_a_batch_with_one_unfinished_enrolment_issues_nothing(make, completed):
+def test_a_batch_with_one_unfinished_enrollment_issues_nothing(make, completed):
     director = make.director()
     good, bad = completed(), completed()
     bad.outcome = "not_completed"
@@ -104,7 +104,7 @@ def test_a_rolled_back_issue_does_not_use_up_its_number(make, completed):
     assert cert.register_number == "0001/2019/GCN"
 
 
-def test_an_enrolment_gets_one_valid_certificate_only(make, completed):
+def test_an_enrollment_gets_one_valid_certificate_only(make, completed):
     director = make.director()
     enrollment = completed()
     issue_certificate(enrollment, actor=director, issued_on=ISSUED)

@@ -65,7 +65,7 @@ def test_reissue_gives_a_new_number_with_the_corrected_data(make, completed):
     assert "0002/2019/GCN" in old.revoke_reason
     assert [a[0] for a in _audit(old)] == ["certificate.issue", "certificate.revoke"]
     assert [a[0] for a in _audit(new)] == ["certificate.reissue"]
-    # A reissue counts once: one valid certificate for the enrolment.
+    # A reissue counts once: one valid certificate for the enrollment.
     valid = db.session.scalar(
         select(func.count(Certificate.id)).where(
             Certificate.enrollment_id == enrollment.id, Certificate.revoked_at.is_(None)

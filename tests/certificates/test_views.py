@@ -94,7 +94,9 @@ def test_the_class_page_lists_and_issues_with_bounded_queries(client, login, mak
     assert f"0001/{year}/GCN" in response.text  # issued today (the center's): its first number
 
 
-def test_issuing_a_not_completed_enrolment_from_the_page_is_refused(client, login, make, completed):
+def test_issuing_a_not_completed_enrollment_from_the_page_is_refused(
+    client, login, make, completed,
+):
     enrollment = completed()
     enrollment.outcome = None
     director = make.director()

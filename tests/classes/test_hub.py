@@ -31,7 +31,7 @@ def test_the_director_reaches_every_page_of_the_class_in_one_click(client, login
     for href in (
         f"/classes/{klass.id}/manage",  # sessions
         f"/classes/{klass.id}/roster",
-        f"/classes/{klass.id}/assign",  # enrolment
+        f"/classes/{klass.id}/assign",  # enrollment
         f"/classes/{klass.id}/attendance",  # the grid
         f"/classes/{klass.id}/close-out",
         f"/classes/{klass.id}/certificates",

@@ -20,7 +20,7 @@ def _class_data(program, instructor, **overrides):
         "end_date": start + timedelta(days=4),
         "place": "Hội trường",
         "instructor_ids": [instructor.id],
-        "enrolment_mode": "open",
+        "enrollment_mode": "open",
     }
     values.update(overrides)
     return services.ClassData(**values)
@@ -79,7 +79,7 @@ def test_bad_class_input_saves_nothing(make, overrides, message):
     assert db.session.query(Class).count() == 0
 
 
-def test_capacity_cannot_drop_below_current_enrolment(make):
+def test_capacity_cannot_drop_below_current_enrollment(make):
     director, teacher = make.director(), make.instructor()
     klass = services.create_class(_class_data(make.program(), teacher, capacity=10), actor=director)
     for _ in range(3):
@@ -107,7 +107,7 @@ def test_status_follows_dates_window_and_sessions():
         title="x",
         start_date=date(2026, 3, 10),
         end_date=date(2026, 3, 20),
-        enrolment_mode="open",
+        enrollment_mode="open",
         enrol_opens_on=date(2026, 3, 1),
     )
     status = rules.class_status
@@ -116,7 +116,7 @@ def test_status_follows_dates_window_and_sessions():
     assert status(klass, date(2026, 3, 12)) == "running"
     assert status(klass, date(2026, 3, 21)) == "finished"
     assert status(klass, date(2026, 3, 16), last_session=date(2026, 3, 15)) == "finished"
-    klass.enrolment_mode = "assigned"
+    klass.enrollment_mode = "assigned"
     assert status(klass, date(2026, 3, 5)) == "planned"
 
 
@@ -185,7 +185,7 @@ def test_double_booked_room_and_instructor_are_warned(make):
 def test_catalog_search_ignores_diacritics_and_hides_closed_classes(make):
     make.klass(title="Bồi dưỡng kiến thức quốc phòng")
     make.klass(title="Cập nhật kiến thức")
-    make.klass(title="Bồi dưỡng đảng viên", enrolment_mode="assigned")
+    make.klass(title="Bồi dưỡng đảng viên", enrollment_mode="assigned")
     make.klass(title="Bồi dưỡng cũ", enrol_closes_on=date.today() - timedelta(days=1))
     titles = [k.title for k in services.list_catalog(q="boi duong")]
     assert titles == ["Bồi dưỡng kiến thức quốc phòng"]

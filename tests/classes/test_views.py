@@ -35,7 +35,7 @@ def test_director_creates_program_class_and_series(client, login, make):
             "end_date": (start + timedelta(days=6)).isoformat(),
             "instructor_ids": [teacher.id],
             "capacity": "",
-            "enrolment_mode": "open",
+            "enrollment_mode": "open",
             "min_attendance_pct": "80",
             "excused_rule": "absent",
         },
@@ -73,7 +73,7 @@ def test_bad_class_dates_show_a_message_and_save_nothing(client, login, make):
             "start_date": "2030-05-10",
             "end_date": "2030-05-01",
             "instructor_ids": [teacher.id],
-            "enrolment_mode": "open",
+            "enrollment_mode": "open",
             "min_attendance_pct": "80",
             "excused_rule": "absent",
         },
@@ -131,7 +131,7 @@ def test_class_list_shows_this_year_on_unless_asked_for_every_year(client, login
 def test_catalog_and_class_page(client, login, make):
     trainee = make.trainee()
     klass = make.klass(title="Bồi dưỡng lý luận", capacity=30)
-    hidden = make.klass(title="Bồi dưỡng nội bộ", enrolment_mode="assigned")
+    hidden = make.klass(title="Bồi dưỡng nội bộ", enrollment_mode="assigned")
     make.session(klass, topic="Chủ nghĩa Mác")
     db.session.commit()
     login(trainee)

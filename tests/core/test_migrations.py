@@ -72,3 +72,54 @@ def test_the_pending_report_keys_migration_goes_down_and_up_again(empty_database
             diff = compare_metadata(context, db.metadata)
         db.engine.dispose()
     assert diff == []
+
+
+def _spelling_migration():
+    import importlib.util
+
+    path = next(ROOT.glob("migrations/versions/e3b7a1c90d42_*.py"))
+    spec = importlib.util.spec_from_file_location("enrollment_spelling", path)
+    migration = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(migration)
+    return migration
+
+
+def _schema_names(connection) -> tuple[set, set]:
+    """The database's trigger names and the columns of classes."""
+    if connection.dialect.name == "postgresql":
+        triggers = connection.execute(text(
+            "SELECT tgname FROM pg_trigger WHERE NOT tgisinternal")).scalars()
+    else:
+        triggers = connection.execute(text(
+            "SELECT name FROM sqlite_master WHERE type = 'trigger'")).scalars()
+    columns = {c["name"] for c in db.inspect(connection).get_columns("classes")}
+    return set(triggers), columns
+
+
+def test_the_enrollment_spelling_migration_renames_what_the_models_name(app, empty_database_url):
+    """e3b7a1c90d42 renames classes.enrollment_mode and the rollup triggers on enrollments: a
+    migrated database has the same triggers as one built from the models (no trigger left under
+    its old name to count twice), down and up again."""
+    from flask_migrate import downgrade
+
+    with db.engine.connect() as connection:
+        expected_triggers, expected_columns = _schema_names(connection)
+    assert "enrollment_mode" in expected_columns
+
+    migrated = create_app({"SECRET_KEY": "x" * 40, "DATABASE_URL": empty_database_url})
+    with migrated.app_context():
+        directory = str(ROOT / "migrations")
+        upgrade(directory=directory)
+        with db.engine.connect() as connection:
+            assert _schema_names(connection) == (expected_triggers, expected_columns)
+        downgrade(directory=directory, revision="d7a2c5e80b14")
+        with db.engine.connect() as connection:
+            triggers, columns = _schema_names(connection)
+        # The names before it, as the migration spells them (this file is in the new spelling).
+        spelling = _spelling_migration()
+        assert columns == {spelling.spelled(c, new=False) for c in expected_columns}
+        assert triggers == {spelling.spelled(t, new=False) for t in expected_triggers}
+        upgrade(directory=directory)
+        with db.engine.connect() as connection:
+            assert _schema_names(connection) == (expected_triggers, expected_columns)
+        db.engine.dispose()

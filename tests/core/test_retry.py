@@ -14,7 +14,7 @@ from sqlalchemy.exc import IntegrityError, OperationalError
 
 from lms.classes.models import Class, Program
 from lms.core.retry import BusyError, is_retryable, run_with_retries
-from lms.enrollment import services as enrolment
+from lms.enrollment import services as enrollment_services
 from lms.enrollment.models import Enrollment
 from lms.errors import DomainError
 from lms.extensions import db
@@ -93,7 +93,7 @@ def app_config():
     return {"PROPAGATE_EXCEPTIONS": False}
 
 
-def test_enrolment_that_stays_busy_answers_a_message_not_a_500(client, login, make, monkeypatch):
+def test_enrollment_that_stays_busy_answers_a_message_not_a_500(client, login, make, monkeypatch):
     klass = make.klass(capacity=10)
     trainee = make.trainee()
     login(trainee)
@@ -103,18 +103,18 @@ def test_enrolment_that_stays_busy_answers_a_message_not_a_500(client, login, ma
         calls.append(1)
         raise serialization_failure()
 
-    monkeypatch.setattr(enrolment, "enrol_self", always_collides)
+    monkeypatch.setattr(enrollment_services, "enrol_self", always_collides)
     response = client.post(f"/classes/{klass.id}/enrol", follow_redirects=True)
     assert response.status_code == 200
     assert "Hệ thống đang bận" in response.text
     assert len(calls) == 3
 
 
-def test_enrolment_colliding_once_enrols(client, login, make, monkeypatch):
+def test_enrollment_colliding_once_enrols(client, login, make, monkeypatch):
     klass = make.klass(capacity=10)
     trainee = make.trainee()
     login(trainee)
-    real, calls = enrolment.enrol_self, []
+    real, calls = enrollment_services.enrol_self, []
 
     def collides_once(klass, *, actor):
         calls.append(1)
@@ -123,7 +123,7 @@ def test_enrolment_colliding_once_enrols(client, login, make, monkeypatch):
             raise deadlock()
         return result
 
-    monkeypatch.setattr(enrolment, "enrol_self", collides_once)
+    monkeypatch.setattr(enrollment_services, "enrol_self", collides_once)
     response = client.post(f"/classes/{klass.id}/enrol", follow_redirects=True)
     assert "Bạn đã ghi danh" in response.text
     assert db.session.scalar(select(func.count()).select_from(Enrollment)) == 1

@@ -94,7 +94,7 @@ def catalog_page(make):
 
     def grow(k):
         for _ in range(k):
-            klass = make.klass(enrolment_mode="open", capacity=30)
+            klass = make.klass(enrollment_mode="open", capacity=30)
             make.session(klass)
             make.enrollment(klass)
 

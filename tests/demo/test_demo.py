@@ -76,7 +76,9 @@ def test_the_current_year_gives_every_role_something_to_do(demo):
         ClassSession.cancelled_at.is_(None),
     )
     assert scalar(unmarked_past) >= 1
-    open_next = select(func.count()).where(Class.enrolment_mode == "open", Class.start_date > today)
+    open_next = select(func.count()).where(
+        Class.enrollment_mode == "open", Class.start_date > today,
+    )
     assert scalar(open_next) >= 1
     waiting = (
         select(func.count())

@@ -163,8 +163,8 @@ def test_two_instances_one_database_one_redis_one_worker(database, shared_redis,
         print(f"  {time.monotonic() - began:.1f} s: _session_cookie_works_on_both")
         _sign_in_limit_is_shared(one.base, two.base)
         print(f"  {time.monotonic() - began:.1f} s: _sign_in_limit_is_shared")
-        _enrolments_split_across_instances(one.base, two.base, world, app)
-        print(f"  {time.monotonic() - began:.1f} s: _enrolments_split_across_instances")
+        _enrollments_split_across_instances(one.base, two.base, world, app)
+        print(f"  {time.monotonic() - began:.1f} s: _enrollments_split_across_instances")
         _batch_runs_on_the_worker(one.base, two.base, world, tmp_path / "worker.log")
         print(f"  {time.monotonic() - began:.1f} s: _batch_runs_on_the_worker")
         _kill_one_instance_under_load(one, two, world, app)
@@ -195,7 +195,7 @@ def _sign_in_limit_is_shared(a: str, b: str) -> None:
     assert codes == [200] * 10 + [429, 429], codes
 
 
-def _enrolments_split_across_instances(a: str, b: str, world: dict, app) -> None:
+def _enrollments_split_across_instances(a: str, b: str, world: dict, app) -> None:
     class_path = f"/classes/{world['open_class']}"
     action = f"{class_path}/enrol"
     people = [Browser(f"127.0.1.{n + 1}") for n in range(TRAINEES)]

@@ -38,7 +38,7 @@ def test_director_sets_up_a_class_and_a_trainee_enrols(live_server, browser_page
     page.locator("[name=start_date]").fill(start.isoformat())
     page.locator("[name=end_date]").fill((start + timedelta(days=4)).isoformat())
     page.locator("[name=capacity]").fill("40")
-    page.locator("[name=enrolment_mode]").select_option("open")
+    page.locator("[name=enrollment_mode]").select_option("open")
     page.get_by_label("Trần Văn Giảng").check()
     shot(page, "classes-2-class-form")
     page.get_by_role("button", name="Lưu").click()

@@ -11,7 +11,7 @@ from lms.enrollment.models import Enrollment
 from lms.extensions import db
 
 
-def test_fifty_enrolments_at_once_fill_thirty_seats_and_waitlist_twenty(app, make):
+def test_fifty_enrollments_at_once_fill_thirty_seats_and_waitlist_twenty(app, make):
     klass = make.klass(capacity=30)
     user_ids = [make.trainee().id for _ in range(50)]
     db.session.commit()

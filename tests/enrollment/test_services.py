@@ -17,7 +17,7 @@ def _statuses(klass):
     return [(e.user_id, e.status) for e in rows]
 
 
-def test_self_enrolment_takes_a_seat_then_waitlists(make):
+def test_self_enrollment_takes_a_seat_then_waitlists(make):
     klass = make.klass(capacity=2)
     people = [make.trainee() for _ in range(3)]
     results = [services.enrol_self(klass, actor=p).status for p in people]
@@ -30,9 +30,9 @@ def test_self_enrolment_takes_a_seat_then_waitlists(make):
         services.enrol_self(klass, actor=people[0])
 
 
-def test_self_enrolment_needs_an_open_window_and_an_open_class(make):
+def test_self_enrollment_needs_an_open_window_and_an_open_class(make):
     trainee = make.trainee()
-    assigned = make.klass(enrolment_mode="assigned")
+    assigned = make.klass(enrollment_mode="assigned")
     later = make.klass(enrol_opens_on=date.today() + timedelta(days=3))
     closed = make.klass(enrol_closes_on=date.today() - timedelta(days=1))
     for klass in (assigned, later, closed):
@@ -88,7 +88,7 @@ def test_raising_capacity_fills_seats_from_the_waitlist(make):
         end_date=klass.end_date,
         instructor_ids=[teacher.id],
         capacity=2,
-        enrolment_mode="open",
+        enrollment_mode="open",
     )
     class_services.update_class(klass, data, actor=director)
     assert [s for _, s in _statuses(klass)] == ["enrolled", "enrolled", "waitlisted"]

@@ -158,7 +158,7 @@ def test_director_assigns_a_unit_through_the_page(client, login, make):
     unit = make.unit(name="Phường Tân Mai")
     for _ in range(3):
         make.trainee(unit=unit)
-    klass = make.klass(enrolment_mode="assigned")
+    klass = make.klass(enrollment_mode="assigned")
     db.session.commit()
     login(director)
     response = client.post(

@@ -15,7 +15,7 @@ PEOPLE = ["Trần Thị Bình", "Lê Thị Hà", "Nguyễn Văn An", "Phạm Th�
 
 
 def test_joining_a_full_class_says_the_place_without_an_error(client, login, make):
-    klass = make.klass(capacity=1, enrolment_mode="open")
+    klass = make.klass(capacity=1, enrollment_mode="open")
     make.enrollment(klass)
     make.enrollment(klass, status="waitlisted", enrolled_on=None)
     trainee = make.trainee()
@@ -33,7 +33,7 @@ def test_joining_a_full_class_says_the_place_without_an_error(client, login, mak
 
 
 def test_leaving_the_waitlist_says_so(client, login, make):
-    klass = make.klass(capacity=1, enrolment_mode="open")
+    klass = make.klass(capacity=1, enrollment_mode="open")
     make.enrollment(klass)
     trainee = make.trainee()
     make.enrollment(klass, trainee, status="waitlisted", enrolled_on=None)
@@ -51,7 +51,7 @@ def _unit_of(make, names):
 
 def test_a_unit_larger_than_the_seats_is_refused_with_an_offer(make):
     director = make.director()
-    klass = make.klass(capacity=3, enrolment_mode="assigned")
+    klass = make.klass(capacity=3, enrollment_mode="assigned")
     unit, _people = _unit_of(make, PEOPLE)
     with pytest.raises(SeatsShort) as refused:
         enrol_unit(klass, unit, actor=director)
@@ -62,7 +62,7 @@ def test_a_unit_larger_than_the_seats_is_refused_with_an_offer(make):
 
 def test_filling_the_seats_waitlists_the_rest_in_roster_order(make):
     director = make.director()
-    klass = make.klass(capacity=3, enrolment_mode="assigned")
+    klass = make.klass(capacity=3, enrollment_mode="assigned")
     unit, people = _unit_of(make, PEOPLE)
     result = enrol_unit(klass, unit, fill=True, actor=director)
     db.session.commit()
@@ -84,7 +84,7 @@ def test_filling_the_seats_waitlists_the_rest_in_roster_order(make):
 
 def test_the_assign_page_offers_to_fill_the_seats(client, login, make):
     director = make.director()
-    klass = make.klass(capacity=2, enrolment_mode="assigned")
+    klass = make.klass(capacity=2, enrollment_mode="assigned")
     unit, _people = _unit_of(make, PEOPLE)
     db.session.commit()
     login(director)

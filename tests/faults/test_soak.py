@@ -82,7 +82,7 @@ def test_sixty_seconds_of_mixed_traffic(app, make, tmp_path):
 
     statuses: Counter = Counter()
     failures: list[str] = []
-    succeeded: set[int] = set()  # enrolment ids whose check-in answered success
+    succeeded: set[int] = set()  # enrollment ids whose check-in answered success
     last_saved: dict[int, dict[int, str]] = {}
     lock = threading.Lock()
 

@@ -13,7 +13,7 @@ from sqlalchemy import select
 
 from lms.certificates.services import issue_certificate
 from lms.core.types import utcnow
-from lms.enrollment import services as enrolment
+from lms.enrollment import services as enrollment_services
 from lms.extensions import db
 from lms.notices import outbox
 from lms.notices.models import Notice, NoticePreference
@@ -28,7 +28,7 @@ def klass(make):
         title="Lớp Bồi dưỡng đảng viên mới",
         code="BDDV-01",
         place="Hội trường Quận ủy",
-        enrolment_mode="assigned",
+        enrollment_mode="assigned",
     )
 
 
@@ -43,7 +43,7 @@ def test_each_person_gets_one_message_in_their_language_with_diacritics_intact(
     nhung = make.trainee(full_name="Nguyễn Thị Hồng Nhung", email="nhung@example.vn")
     anh = make.trainee(full_name="Trần Đức Anh", email="anh@example.vn", language="en")
     nobody = make.trainee(full_name="Lê Văn Không Thư")  # no address: the dashboard only
-    enrolment.assign_trainees(klass, [nhung, anh, nobody], actor=director)
+    enrollment_services.assign_trainees(klass, [nhung, anh, nobody], actor=director)
     db.session.commit()
 
     report = send_due()
@@ -83,7 +83,8 @@ def test_the_links_in_a_message_work_when_followed(app, make, mailbox, klass, cl
     director = make.director()
     lan = make.trainee(full_name="Phạm Thị Lan", email="lan@example.vn")
     enrollment = make.enrollment(klass, lan, outcome="completed")
-    enrolment.assign_trainees(make.klass(enrolment_mode="assigned"), [lan], actor=director)
+    enrollment_services.assign_trainees(
+        make.klass(enrollment_mode="assigned"), [lan], actor=director)
     issue_certificate(enrollment, actor=director)
     db.session.commit()
     send_due()
@@ -115,7 +116,7 @@ def test_the_links_in_a_message_work_when_followed(app, make, mailbox, klass, cl
 
 def test_a_busy_server_gets_the_message_again_and_keeps_one(app, make, mailbox, klass):
     person = make.trainee(email="busy@example.vn")
-    enrolment.assign_trainees(klass, [person], actor=make.director())
+    enrollment_services.assign_trainees(klass, [person], actor=make.director())
     db.session.commit()
     mailbox.busy = 1
 
@@ -129,7 +130,7 @@ def test_a_busy_server_gets_the_message_again_and_keeps_one(app, make, mailbox, 
 
 def test_a_connection_cut_mid_message_is_retried_without_a_duplicate(app, make, mailbox, klass):
     people = [make.trainee(email=f"cut{i}@example.vn") for i in range(3)]
-    enrolment.assign_trainees(klass, people, actor=make.director())
+    enrollment_services.assign_trainees(klass, people, actor=make.director())
     db.session.commit()
     mailbox.cut = 1
 
@@ -145,7 +146,7 @@ def test_a_connection_cut_mid_message_is_retried_without_a_duplicate(app, make, 
 
 def test_temporary_refusals_end_in_failed_with_the_server_s_answer(app, make, mailbox, klass):
     person = make.trainee(email="always-busy@example.vn")
-    enrolment.assign_trainees(klass, [person], actor=make.director())
+    enrollment_services.assign_trainees(klass, [person], actor=make.director())
     db.session.commit()
     mailbox.busy = 99
 
@@ -161,7 +162,7 @@ def test_temporary_refusals_end_in_failed_with_the_server_s_answer(app, make, ma
 def test_retries_wait_for_their_delay(app, make, mailbox, klass):
     app.config["MAIL_RETRY_DELAYS"] = (600,)
     person = make.trainee(email="later@example.vn")
-    enrolment.assign_trainees(klass, [person], actor=make.director())
+    enrollment_services.assign_trainees(klass, [person], actor=make.director())
     db.session.commit()
     mailbox.busy = 1
 
@@ -178,7 +179,7 @@ def test_a_refused_address_is_not_tried_again_until_the_e_mail_changes(app, make
     person = make.trainee(email="gone@example.vn")
     director = make.director()
     mailbox.refused.add("gone@example.vn")
-    enrolment.assign_trainees(klass, [person], actor=director)
+    enrollment_services.assign_trainees(klass, [person], actor=director)
     db.session.commit()
     send_due()
 
@@ -188,8 +189,8 @@ def test_a_refused_address_is_not_tried_again_until_the_e_mail_changes(app, make
     assert db.session.get(NoticePreference, person.id).bounced_email == "gone@example.vn"
 
     mailbox.refused.clear()  # even if the server would take it now: not tried
-    other = make.klass(enrolment_mode="assigned")
-    enrolment.assign_trainees(other, [person], actor=director)
+    other = make.klass(enrollment_mode="assigned")
+    enrollment_services.assign_trainees(other, [person], actor=director)
     db.session.commit()
     send_due()
     second = db.session.scalar(select(Notice).where(Notice.class_id == other.id))
@@ -197,8 +198,8 @@ def test_a_refused_address_is_not_tried_again_until_the_e_mail_changes(app, make
     assert mailbox.received == []
 
     person.email = "new@example.vn"  # edited (admin page or own preferences)
-    third_class = make.klass(enrolment_mode="assigned")
-    enrolment.assign_trainees(third_class, [person], actor=director)
+    third_class = make.klass(enrollment_mode="assigned")
+    enrollment_services.assign_trainees(third_class, [person], actor=director)
     db.session.commit()
     send_due()
     assert len(mailbox.to("new@example.vn")) == 1
@@ -209,7 +210,7 @@ def test_a_sender_that_dies_after_the_server_took_the_message_never_sends_it_aga
 ):
     person = make.trainee(email="once@example.vn")
     director = make.director()
-    enrolment.assign_trainees(klass, [person], actor=director)
+    enrollment_services.assign_trainees(klass, [person], actor=director)
     db.session.commit()
     real_finish = outbox._finish
 
@@ -247,7 +248,7 @@ def test_a_sender_that_dies_after_the_server_took_the_message_never_sends_it_aga
 
 def test_a_notice_found_sending_is_made_uncertain_only_when_stale(app, make, mailbox, klass):
     person = make.trainee(email="stale@example.vn")
-    enrolment.assign_trainees(klass, [person], actor=make.director())
+    enrollment_services.assign_trainees(klass, [person], actor=make.director())
     db.session.commit()
     [notice] = notices_of(person)
     notice.mail_state, notice.attempted_at = "sending", utcnow() - timedelta(seconds=599)
@@ -261,7 +262,7 @@ def test_a_notice_found_sending_is_made_uncertain_only_when_stale(app, make, mai
 
 def test_two_senders_at_once_send_each_notice_once(app, make, mailbox, klass):
     people = [make.trainee(email=f"p{i}@example.vn") for i in range(30)]
-    enrolment.assign_trainees(klass, people, actor=make.director())
+    enrollment_services.assign_trainees(klass, people, actor=make.director())
     db.session.commit()
 
     def run():
@@ -301,7 +302,7 @@ def test_a_stopping_sender_ends_between_two_messages(app, make, mailbox, klass, 
     """At process exit the sender thread is stopped, never killed inside an exchange: the
     message in progress is finished and recorded, the others stay pending."""
     people = [make.trainee(email=f"s{i}@example.vn") for i in range(3)]
-    enrolment.assign_trainees(klass, people, actor=make.director())
+    enrollment_services.assign_trainees(klass, people, actor=make.director())
     db.session.commit()
     stop = threading.Event()
     real_send = outbox.Connection.send
@@ -323,7 +324,8 @@ def test_a_stopping_sender_ends_between_two_messages(app, make, mailbox, klass, 
 def test_the_rq_entry_point_sends_what_is_due(app, make, mailbox, klass):
     from lms import worker
 
-    enrolment.assign_trainees(klass, [make.trainee(email="rq@example.vn")], actor=make.director())
+    enrollment_services.assign_trainees(
+        klass, [make.trainee(email="rq@example.vn")], actor=make.director())
     db.session.commit()
     worker.send_notices()
     assert [r.rcpt_tos for r in mailbox.received] == [["rq@example.vn"]]

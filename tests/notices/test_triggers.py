@@ -12,7 +12,7 @@ from lms.certificates.services import issue_certificates, reissue_certificate
 from lms.classes import services as classes
 from lms.classes import sessions
 from lms.core.clock import local_today
-from lms.enrollment import services as enrolment
+from lms.enrollment import services as enrollment_services
 from lms.extensions import db
 from lms.notices.models import Notice
 
@@ -34,9 +34,9 @@ def recipients(kind) -> set[int]:
 
 
 def test_with_e_mail_off_notices_are_for_the_dashboard_only(make):
-    klass = make.klass(enrolment_mode="assigned")
+    klass = make.klass(enrollment_mode="assigned")
     people = [make.trainee(email=f"t{i}@example.vn") for i in range(3)]
-    enrolment.assign_trainees(klass, people, actor=make.director())
+    enrollment_services.assign_trainees(klass, people, actor=make.director())
     rows = written("enrolled")
     assert {n.user_id for n in rows} == {p.id for p in people}
     assert {(n.mail_state, n.skipped_because) for n in rows} == {("skipped", "off")}
@@ -44,23 +44,23 @@ def test_with_e_mail_off_notices_are_for_the_dashboard_only(make):
 
 
 def test_a_rolled_back_change_leaves_no_notice(make):
-    klass = make.klass(enrolment_mode="assigned")
+    klass = make.klass(enrollment_mode="assigned")
     director = make.director()
     person = make.trainee()
     db.session.commit()
-    enrolment.assign_trainees(klass, [person], actor=director)
+    enrollment_services.assign_trainees(klass, [person], actor=director)
     db.session.rollback()
     assert db.session.scalar(select(func.count(Notice.id))) == 0
 
 
-def test_self_enrolment_confirms_or_waitlists_and_a_freed_seat_promotes(make):
-    klass = make.klass(capacity=1, enrolment_mode="open")
+def test_self_enrollment_confirms_or_waitlists_and_a_freed_seat_promotes(make):
+    klass = make.klass(capacity=1, enrollment_mode="open")
     first, second = make.trainee(), make.trainee()
-    seat = enrolment.enrol_self(klass, actor=first)
-    enrolment.enrol_self(klass, actor=second)
+    seat = enrollment_services.enrol_self(klass, actor=first)
+    enrollment_services.enrol_self(klass, actor=second)
     assert recipients("enrolled") == {first.id}
     assert recipients("waitlisted") == {second.id}
-    enrolment.withdraw(seat, actor=first)
+    enrollment_services.withdraw(seat, actor=first)
     [promoted] = written("promoted")
     assert promoted.user_id == second.id
     assert promoted.params["class_title"] == klass.title
@@ -69,7 +69,7 @@ def test_self_enrolment_confirms_or_waitlists_and_a_freed_seat_promotes(make):
 
 def test_a_moved_session_tells_its_trainees_and_instructors_with_old_and_new(make):
     teacher = make.instructor()
-    klass = make.klass(instructors=[teacher], enrolment_mode="assigned")
+    klass = make.klass(instructors=[teacher], enrollment_mode="assigned")
     session = make.session(klass, starts_at=time(8, 0), ends_at=time(11, 0), room="Phòng 1")
     enrolled = make.enrollment(klass)
     make.enrollment(klass, status="waitlisted")
@@ -113,7 +113,7 @@ def test_a_new_topic_alone_or_a_past_session_tells_nobody(make):
 
 def test_cancelling_a_session_or_a_class_tells_who_is_concerned(make):
     teacher = make.instructor()
-    klass = make.klass(instructors=[teacher], enrolment_mode="assigned")
+    klass = make.klass(instructors=[teacher], enrollment_mode="assigned")
     session = make.session(klass)
     enrolled = make.enrollment(klass)
     waiting = make.enrollment(klass, status="waitlisted")

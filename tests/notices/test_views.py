@@ -6,22 +6,22 @@ from __future__ import annotations
 from sqlalchemy import select
 
 from lms.core.types import utcnow
-from lms.enrollment import services as enrolment
+from lms.enrollment import services as enrollment_services
 from lms.extensions import db
 from lms.notices.models import Notice, NoticePreference
 from lms.notices.outbox import send_due
 
 
 def assign(make, klass, people, director=None):
-    enrolment.assign_trainees(klass, people, actor=director or make.director())
+    enrollment_services.assign_trainees(klass, people, actor=director or make.director())
     db.session.commit()
 
 
 def test_my_notices_unread_first_and_marked_read_one_by_one(make, client, login):
     lan = make.trainee(full_name="Phạm Thị Lan")
     director = make.director()
-    old = make.klass(title="Lớp cũ", enrolment_mode="assigned")
-    new = make.klass(title="Lớp mới", enrolment_mode="assigned")
+    old = make.klass(title="Lớp cũ", enrollment_mode="assigned")
+    new = make.klass(title="Lớp mới", enrollment_mode="assigned")
     assign(make, old, [lan], director)
     assign(make, new, [lan], director)
     first = db.session.scalar(select(Notice).where(Notice.class_id == old.id))
@@ -41,7 +41,7 @@ def test_my_notices_unread_first_and_marked_read_one_by_one(make, client, login)
 
 def test_nobody_marks_another_person_s_notice(make, client, login):
     lan, binh = make.trainee(), make.trainee()
-    assign(make, make.klass(enrolment_mode="assigned"), [lan])
+    assign(make, make.klass(enrollment_mode="assigned"), [lan])
     notice = db.session.scalar(select(Notice).where(Notice.user_id == lan.id))
     login(binh)
     client.post("/notices/read", data={"notice_id": notice.id})
@@ -53,7 +53,7 @@ def test_nobody_marks_another_person_s_notice(make, client, login):
 
 def test_the_home_page_shows_unread_notices_until_read(make, client, login):
     lan = make.trainee()
-    assign(make, make.klass(title="Lớp bồi dưỡng kiến thức", enrolment_mode="assigned"), [lan])
+    assign(make, make.klass(title="Lớp bồi dưỡng kiến thức", enrollment_mode="assigned"), [lan])
     login(lan)
     home = client.get("/").text
     assert "Bạn đã được ghi danh vào lớp Lớp bồi dưỡng kiến thức" in home
@@ -91,12 +91,12 @@ def test_preferences_language_reminders_and_a_new_address_clear_a_bounce(make, c
 def test_the_outbox_counts_filters_and_resends_a_failed_notice(app, make, client, login, mailbox):
     director = make.director()
     ok, bad = make.trainee(email="ok@example.vn"), make.trainee(email="bad@example.vn")
-    klass = make.klass(code="LOP-X", title="Lớp X", enrolment_mode="assigned")
+    klass = make.klass(code="LOP-X", title="Lớp X", enrollment_mode="assigned")
     mailbox.busy = 99
     assign(make, klass, [bad], director)
     send_due()  # fails after its tries
     mailbox.busy = 0
-    assign(make, make.klass(enrolment_mode="assigned"), [ok], director)
+    assign(make, make.klass(enrollment_mode="assigned"), [ok], director)
     send_due()
     login(director)
 

@@ -20,10 +20,10 @@ from tests.factories import Factories
 BEFORE = "09c9e4e9987e"  # the revision before c4e1a9d27f53
 
 
-def _state(enrolment_id: int):
+def _state(enrollment_id: int):
     counters = db.session.execute(select(
         Enrollment.attended_count, Enrollment.excused_count, Enrollment.absent_count,
-    ).where(Enrollment.id == enrolment_id)).one()
+    ).where(Enrollment.id == enrollment_id)).one()
     marked = db.session.scalars(select(ClassSession.marked_count).order_by(ClassSession.id))
     participants = db.session.scalar(select(ClassUnitCount.participants))
     return tuple(counters), list(marked), participants
@@ -42,9 +42,9 @@ def test_the_upgrade_recounts_the_counters_and_the_downgrade_restores_the_old_ru
         klass = make.klass(start_date=date(2019, 3, 4))
         cancelled = make.session(klass, on_date=date(2019, 3, 4))
         held = make.session(klass, on_date=date(2019, 3, 5))
-        enrolment = make.enrollment(klass)
-        make.attendance(cancelled, enrolment, "present")
-        make.attendance(held, enrolment, "absent")
+        enrollment = make.enrollment(klass)
+        make.attendance(cancelled, enrollment, "present")
+        make.attendance(held, enrollment, "absent")
         db.session.commit()
         downgrade(directory=directory, revision=BEFORE)
         cancelled.cancelled_at, cancelled.cancel_reason = utcnow(), "Mất điện"
@@ -52,28 +52,28 @@ def test_the_upgrade_recounts_the_counters_and_the_downgrade_restores_the_old_ru
         db.session.execute(update(Enrollment).values(attended_count=1, absent_count=1))
         db.session.execute(update(ClassSession).values(marked_count=1))
         db.session.commit()
-        assert _state(enrolment.id) == ((1, 0, 1), [1, 1], 1)
+        assert _state(enrollment.id) == ((1, 0, 1), [1, 1], 1)
         # The read above holds its table locks until the transaction ends; on PostgreSQL the
         # migration's DDL (on another connection) would wait for it for ever.
         db.session.commit()
 
         upgrade(directory=directory)
-        assert _state(enrolment.id) == ((0, 0, 1), [1, 1], 0)
+        assert _state(enrollment.id) == ((0, 0, 1), [1, 1], 0)
         assert_counters_match_rows()
         held.cancelled_at, held.cancel_reason = utcnow(), "Bão"  # the triggers are in place
         db.session.commit()
-        assert _state(enrolment.id) == ((0, 0, 0), [1, 1], 0)
+        assert _state(enrollment.id) == ((0, 0, 0), [1, 1], 0)
         cancelled.cancelled_at, cancelled.cancel_reason = None, None
         held.cancelled_at, held.cancel_reason = None, None
         db.session.commit()
-        assert _state(enrolment.id) == ((1, 0, 1), [1, 1], 1)
+        assert _state(enrollment.id) == ((1, 0, 1), [1, 1], 1)
         cancelled.cancelled_at, cancelled.cancel_reason = utcnow(), "Mất điện"
         db.session.commit()
 
         downgrade(directory=directory, revision=BEFORE)
-        assert _state(enrolment.id) == ((1, 0, 1), [1, 1], 1)
+        assert _state(enrollment.id) == ((1, 0, 1), [1, 1], 1)
         db.session.commit()
         upgrade(directory=directory)
-        assert _state(enrolment.id) == ((0, 0, 1), [1, 1], 0)
+        assert _state(enrollment.id) == ((0, 0, 1), [1, 1], 0)
         db.session.remove()
         db.engine.dispose()

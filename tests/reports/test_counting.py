@@ -147,7 +147,7 @@ def test_a_class_started_the_year_before_belongs_to_that_year(make, held):
     assert compute_report(2018).total.held_classes == 1
 
 
-def test_unit_is_the_one_recorded_at_enrolment(make, held):
+def test_unit_is_the_one_recorded_at_enrollment(make, held):
     old, new = make.unit(name="Chi bộ cũ"), make.unit(name="Chi bộ mới")
     person = make.trainee(unit=old)
     _, session = held()

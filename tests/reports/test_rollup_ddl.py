@@ -30,8 +30,12 @@ def test_the_migrations_create_the_same_triggers_as_the_code():
     def norm(statements):
         return [" ".join(s.split()) for s in statements]
 
+    # e3b7a1c90d42 renamed the triggers on enrollments (and their function) in place.
+    spelling = _migration("e3b7a1c90d42")
     for dialect in ("sqlite", "postgresql"):
-        assert _migration("c4e1a9d27f53").TRIGGERS[dialect] == norm(rollups.STATEMENTS[dialect])
+        copied = [spelling.spelled(s, new=True)
+                  for s in _migration("c4e1a9d27f53").TRIGGERS[dialect]]
+        assert copied == norm(rollups.STATEMENTS[dialect])
         assert _migration("c4e1a9d27f53").REBUILD[dialect] == norm(
             rollups.rebuild_statements(dialect))
 

@@ -58,11 +58,11 @@ def world(make):
     # when the first is cancelled: only their first date moves), a third not marked there.
     for i, person in enumerate(people):
         for klass in (classes[i % 4], classes[(i + 1) % 4]):
-            enrolment = make.enrollment(klass, person)
-            enrolment.unit_id = units[(i + 1) % 3].id
-            make.attendance(klass.sessions[0], enrolment, "present")
+            enrollment = make.enrollment(klass, person)
+            enrollment.unit_id = units[(i + 1) % 3].id
+            make.attendance(klass.sessions[0], enrollment, "present")
             if i % 3:
-                make.attendance(klass.sessions[1], enrolment, ("absent", "late")[i % 2])
+                make.attendance(klass.sessions[1], enrollment, ("absent", "late")[i % 2])
     # Drained: nobody pending, every stored key exact. A change that fails to queue someone
     # then leaves a stale key behind, which the recount at the end finds.
     rollups.drain_all(db.session.connection())
@@ -88,9 +88,9 @@ def _certificate(enrollment: Enrollment) -> Certificate:
 
 def apply(world, op: int, a: int, b: int) -> None:
     """One change of the source rows, chosen by op; a and b pick the rows and values."""
-    enrolments = list(db.session.scalars(select(Enrollment).order_by(Enrollment.id)))
+    enrollments = list(db.session.scalars(select(Enrollment).order_by(Enrollment.id)))
     sessions = list(db.session.scalars(select(ClassSession).order_by(ClassSession.id)))
-    enrolment, session = _pick(enrolments, a), _pick(sessions, a)
+    enrollment, session = _pick(enrollments, a), _pick(sessions, a)
     klass = db.session.get(Class, _pick(world["classes"], a))
     if op == 0:  # enrol a person (or put them on the waiting list)
         user_id, class_id = _pick(world["people"], a), _pick(world["classes"], b)
@@ -100,51 +100,51 @@ def apply(world, op: int, a: int, b: int) -> None:
             db.session.add(Enrollment(
                 user_id=user_id, class_id=class_id, unit_id=_pick(world["units"], a + b),
                 status="enrolled" if b % 3 else "waitlisted", source="assigned"))
-    elif op == 1 and enrolment:  # enrolment status (outcomes only for the enrolled)
-        enrolment.status = ("enrolled", "waitlisted", "withdrawn")[b % 3]
-        if enrolment.status != "enrolled":
-            enrolment.outcome = None
-    elif op == 2 and enrolment:  # one mark set, changed or removed (ORM: one row)
-        own = [s for s in sessions if s.class_id == enrolment.class_id]
+    elif op == 1 and enrollment:  # enrollment status (outcomes only for the enrolled)
+        enrollment.status = ("enrolled", "waitlisted", "withdrawn")[b % 3]
+        if enrollment.status != "enrolled":
+            enrollment.outcome = None
+    elif op == 2 and enrollment:  # one mark set, changed or removed (ORM: one row)
+        own = [s for s in sessions if s.class_id == enrollment.class_id]
         at = _pick(own, b)
         mark = at and db.session.scalar(select(Attendance).where(
-            Attendance.session_id == at.id, Attendance.enrollment_id == enrolment.id))
+            Attendance.session_id == at.id, Attendance.enrollment_id == enrollment.id))
         status = (None, *STATUSES)[b % 5]
         if at is None:
             pass
         elif status is None and mark is not None:
             db.session.delete(mark)
         elif status is not None and mark is None:
-            db.session.add(Attendance(session_id=at.id, enrollment_id=enrolment.id,
+            db.session.add(Attendance(session_id=at.id, enrollment_id=enrollment.id,
                                       status=status, method="roster"))
-        elif mark is not None and b % 7 == 6:  # moved to another enrolment of the class
+        elif mark is not None and b % 7 == 6:  # moved to another enrollment of the class
             other = db.session.scalar(select(Enrollment.id).where(
-                Enrollment.class_id == enrolment.class_id, ~select(Attendance.id).where(
+                Enrollment.class_id == enrollment.class_id, ~select(Attendance.id).where(
                     Attendance.session_id == at.id,
                     Attendance.enrollment_id == Enrollment.id).exists()))
             if other is not None:
                 mark.enrollment_id = other
         elif mark is not None:
             mark.status = status
-    elif op == 3 and enrolment and enrolment.status == "enrolled":  # close-out
-        enrolment.outcome = (None, "completed", "not_completed")[b % 3]
-    elif op == 4 and enrolment:
-        enrolment.unit_id = _pick(world["units"], b)
-    elif op == 5 and enrolment:
-        db.session.execute(delete(Certificate).where(Certificate.enrollment_id == enrolment.id))
-        db.session.delete(enrolment)
-    elif op == 6 and enrolment:  # issue, or revoke the valid certificate
+    elif op == 3 and enrollment and enrollment.status == "enrolled":  # close-out
+        enrollment.outcome = (None, "completed", "not_completed")[b % 3]
+    elif op == 4 and enrollment:
+        enrollment.unit_id = _pick(world["units"], b)
+    elif op == 5 and enrollment:
+        db.session.execute(delete(Certificate).where(Certificate.enrollment_id == enrollment.id))
+        db.session.delete(enrollment)
+    elif op == 6 and enrollment:  # issue, or revoke the valid certificate
         valid = db.session.scalar(select(Certificate).where(
-            Certificate.enrollment_id == enrolment.id, Certificate.revoked_at.is_(None)))
+            Certificate.enrollment_id == enrollment.id, Certificate.revoked_at.is_(None)))
         if valid is None:
-            db.session.add(_certificate(enrolment))
+            db.session.add(_certificate(enrollment))
             if b % 3 == 1:  # and revoked at once (a mistake)
                 db.session.flush()
                 valid = db.session.scalar(select(Certificate).where(
-                    Certificate.enrollment_id == enrolment.id))
+                    Certificate.enrollment_id == enrollment.id))
                 valid.revoked_at, valid.revoke_reason = utcnow(), "Sai tên"
-        elif b % 4 == 3:  # given to another enrolment (one without a valid certificate)
-            other = _pick(enrolments, b)
+        elif b % 4 == 3:  # given to another enrollment (one without a valid certificate)
+            other = _pick(enrollments, b)
             if not db.session.scalar(select(Certificate.id).where(
                     Certificate.enrollment_id == other.id, Certificate.revoked_at.is_(None))):
                 valid.enrollment_id = other.id
@@ -182,8 +182,8 @@ def apply(world, op: int, a: int, b: int) -> None:
     elif op == 14:  # the pending people drained (some, or all), between any two changes
         db.session.flush()
         rollups.drain(db.session.connection(), limit=1 + b % 4)
-    elif op == 15 and enrolment:  # an enrolment given to another person or class
-        user_id, class_id = enrolment.user_id, enrolment.class_id
+    elif op == 15 and enrollment:  # an enrollment given to another person or class
+        user_id, class_id = enrollment.user_id, enrollment.class_id
         if b % 2:
             user_id = _pick(world["people"], b)
         else:
@@ -191,7 +191,7 @@ def apply(world, op: int, a: int, b: int) -> None:
         taken = db.session.scalar(select(Enrollment.id).where(
             Enrollment.user_id == user_id, Enrollment.class_id == class_id))
         if taken is None:  # with its marks (at the first class's sessions: they still count)
-            enrolment.user_id, enrolment.class_id = user_id, class_id
+            enrollment.user_id, enrollment.class_id = user_id, class_id
     db.session.flush()
 
 
@@ -229,7 +229,7 @@ def _rows(model, columns) -> set:
 
 
 COUNTERS = {
-    "enrolments": (Enrollment, ["id", "attended_count", "excused_count", "absent_count"]),
+    "enrollments": (Enrollment, ["id", "attended_count", "excused_count", "absent_count"]),
     "sessions": (ClassSession, ["id", "marked_count"]),
 }
 
@@ -255,7 +255,7 @@ def assert_rollups_equal_a_recount() -> None:
         "counts": _rows(TraineeKeyCount, ["first_date", "kind", "key", "people"]),
     }
     assert counters == {name: _rows(*spec) for name, spec in COUNTERS.items()}
-    # Rows at zero may stay behind (a class whose enrolments all left): they count nothing.
+    # Rows at zero may stay behind (a class whose enrollments all left): they count nothing.
     assert {r for r in counted["cuc"] if any(r[2:])} == recounted["cuc"]
     assert counted["keys"] == recounted["keys"]
     assert {r for r in counted["counts"] if r[3]} == recounted["counts"]
@@ -333,15 +333,15 @@ OPS = st.lists(st.tuples(st.integers(0, 15), st.integers(0, 23), st.integers(0, 
 # Run every time, whatever the profile draws: changes that only one trigger (or one column of
 # its UPDATE OF list) notices. In the world above: session 3 is the first of class 2, whose
 # participants 1 and 5 were also late at its second session (4), person 0 not marked there;
-# enrolment 1 is person 0's (a participant of class 1), enrolment 3 person 1's in class 2.
+# enrollment 1 is person 0's (a participant of class 1), enrollment 3 person 1's in class 2.
 @example(steps=[(8, 2, 0)])  # the first session cancelled: the first date moves (a quarter)
 @example(steps=[(11, 2, 0)])  # the first session deleted, with its marks
 @example(steps=[(10, 1, 0)])  # a session added before the first
-@example(steps=[(15, 0, 1)])  # an enrolment given to another person
-@example(steps=[(15, 0, 2)])  # an enrolment moved to another class
-@example(steps=[(2, 2, 13)])  # a mark moved to another enrolment
+@example(steps=[(15, 0, 1)])  # an enrollment given to another person
+@example(steps=[(15, 0, 2)])  # an enrollment moved to another class
+@example(steps=[(2, 2, 13)])  # a mark moved to another enrollment
 @example(steps=[(9, 2, 3)])  # marks moved to another session
-@example(steps=[(6, 0, 0), (6, 0, 3)])  # a certificate issued, then given to enrolment 4
+@example(steps=[(6, 0, 0), (6, 0, 3)])  # a certificate issued, then given to enrollment 4
 def test_rollups_and_report_equal_a_recount_after_any_changes(world, steps):
     for op, a, b in steps:
         apply(world, op, a, b)

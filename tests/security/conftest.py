@@ -77,7 +77,7 @@ def world(app, make, tmp_path) -> World:
     program = make.program()
     start = date.today() - timedelta(days=3)
     klass = make.klass(
-        program=program, instructors=[instructor], enrolment_mode="assigned",
+        program=program, instructors=[instructor], enrollment_mode="assigned",
         start_date=start, code="LOP-A", title="Lớp A",
     )
     other = make.klass(program=program, instructors=[other_instructor], code="LOP-B")

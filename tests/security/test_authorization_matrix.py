@@ -20,7 +20,7 @@ from lms.authz import (
     MATRIX,
     OPEN_CLASS,
     OWN_CERTIFICATE,
-    OWN_ENROLMENT,
+    OWN_ENROLLMENT,
     OWN_JOB,
     PUBLIC,
     SCOPES,
@@ -34,18 +34,18 @@ ALLOWED, NOT_FOUND, FORBIDDEN, SIGN_IN = "allowed", "404", "403", "sign-in"
 EVERYONE = frozenset(PERSONAS)
 
 # Among the personas whose role the matrix admits, those the scope lets reach the world's
-# objects (class A, the trainee's enrolment and certificate, the director's job).
+# objects (class A, the trainee's enrollment and certificate, the director's job).
 SCOPE_ALLOWS = {
     ANY: EVERYONE,
     SELF: EVERYONE,
     CAPABILITY_URL: EVERYONE,
-    OWN_ENROLMENT: {"trainee"},
+    OWN_ENROLLMENT: {"trainee"},
     OWN_CERTIFICATE: {"trainee", "director"},
     OWN_JOB: {"director"},
     CLASS_STAFF: {"instructor", "director"},
     CLASS_SCANNER: {"instructor", "director"},
     CLASS_VISIBLE: {"trainee", "instructor", "director"},
-    OPEN_CLASS: set(),  # class A is enrolled by assignment: self-enrolment finds no class
+    OPEN_CLASS: set(),  # class A is enrolled by assignment: self-enrollment finds no class
 }
 
 

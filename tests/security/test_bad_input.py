@@ -89,7 +89,7 @@ def test_a_capacity_beyond_any_hall_is_refused(me, client):
         f"/classes/{me['klass']}/edit",
         data={
             "program_id": me["program"], "code": "L1", "title": "Lớp", "start_date": "2026-06-01",
-            "end_date": "2026-06-05", "capacity": "9" * 30, "enrolment_mode": "open",
+            "end_date": "2026-06-05", "capacity": "9" * 30, "enrollment_mode": "open",
             "min_attendance_pct": "80", "excused_rule": "absent",
         },
     )

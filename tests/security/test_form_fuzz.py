@@ -118,7 +118,7 @@ PLAUSIBLE = {
     "header_kind": ["party", "state"],
     "kind": ["course", "conference"],
     "excused_rule": ["counts", "absent", "ignored"],
-    "enrolment_mode": ["open", "assigned"],
+    "enrollment_mode": ["open", "assigned"],
     "weekdays": ["0", "1", "6", "7"],
     "lang": ["vi", "en"],
     "language": ["vi", "en"],

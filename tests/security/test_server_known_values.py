@@ -76,7 +76,7 @@ def test_roster_save_records_the_signed_in_marker(app, hall):
     assert (mark.status, mark.method, mark.marked_by_id) == ("late", "roster", hall["teacher"].id)
 
 
-def test_roster_save_cannot_mark_an_enrolment_of_another_class(app, hall):
+def test_roster_save_cannot_mark_an_enrollment_of_another_class(app, hall):
     elsewhere = hall["elsewhere"]
     response = _sign_in(app, hall["teacher"]).post(
         f"/sessions/{hall['session'].id}/attendance",
@@ -86,8 +86,8 @@ def test_roster_save_cannot_mark_an_enrolment_of_another_class(app, hall):
     assert _mark(elsewhere.id) is None
 
 
-def test_self_enrolment_is_the_signed_in_trainee_s(app, make):
-    klass = make.klass(enrolment_mode="open")
+def test_self_enrollment_is_the_signed_in_trainee_s(app, make):
+    klass = make.klass(enrollment_mode="open")
     me, other = make.trainee(), make.trainee()
     db.session.commit()
     response = _sign_in(app, me).post(

@@ -44,7 +44,7 @@ def feeds(r: str, counter: str) -> str:
     return f"(CASE WHEN {r}.status IN ({statuses(counter)}) THEN 1 ELSE 0 END)"
 
 
-def enrolment_set(term, op: str = "+") -> str:
+def enrollment_set(term, op: str = "+") -> str:
     """SET clause moving each counter by ({op} term(counter))."""
     return ", ".join(f"{c}_count = {c}_count {op} {term(c)}" for c in NAMES)
 
@@ -59,7 +59,7 @@ def session_marks(s: str, sign: str) -> str:
         )
 
     return (
-        f"UPDATE enrollments SET {enrolment_set(mark)}"
+        f"UPDATE enrollments SET {enrollment_set(mark)}"
         f" WHERE id IN (SELECT enrollment_id FROM attendances WHERE session_id = {s}.id)"
     )
 

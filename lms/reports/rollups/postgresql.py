@@ -13,7 +13,7 @@ from lms.reports.rollups.counters import (
     NAMES,
     RESTORED,
     counts,
-    enrolment_set,
+    enrollment_set,
     session_marks,
     statuses,
 )
@@ -70,7 +70,7 @@ def marks(sources: dict[str, str]) -> str:
         "UPDATE class_sessions s SET marked_count = s.marked_count + d.n"
         f" FROM (SELECT session_id, SUM(n) AS n FROM ({rows}) m GROUP BY session_id) d"
         " WHERE s.id = d.session_id AND d.n <> 0;"
-        f" UPDATE enrollments SET {enrolment_set(lambda c: f'd.{c}')}"
+        f" UPDATE enrollments SET {enrollment_set(lambda c: f'd.{c}')}"
         f" FROM (SELECT m.enrollment_id, {sums} FROM ({rows}) m WHERE {counts('m')}"
         f" GROUP BY m.enrollment_id) d WHERE enrollments.id = d.enrollment_id AND ({moved});"
         " RETURN NULL;"
@@ -108,14 +108,14 @@ def statements() -> list[str]:
         "TG_OP = 'UPDATE' AND OLD.class_id = NEW.class_id AND OLD.unit_id = NEW.unit_id"
         " AND OLD.status = NEW.status AND OLD.outcome IS NOT DISTINCT FROM NEW.outcome"
     )
-    enrolment = (
+    enrollment = (
         f"IF {mark_only} THEN IF {old} <> {new} THEN UPDATE class_unit_counts"
         f" SET participants = participants + CASE WHEN {new} THEN 1 ELSE -1 END"
         " WHERE class_id = NEW.class_id AND unit_id = NEW.unit_id; END IF; ELSE"
         f" IF TG_OP <> 'INSERT' THEN {move('OLD', '-')}; END IF;"
         f" IF TG_OP <> 'DELETE' THEN {move('NEW', '+')}; END IF; END IF;"
         f" IF (TG_OP = 'INSERT' AND {new}) OR (TG_OP = 'DELETE' AND {old})"
-        f" OR (TG_OP = 'UPDATE' AND {when['enrolment_keys']}) THEN"
+        f" OR (TG_OP = 'UPDATE' AND {when['enrollment_keys']}) THEN"
         " PERFORM rollup_defer_keys(ARRAY[CASE WHEN TG_OP <> 'INSERT' THEN OLD.user_id END,"
         " CASE WHEN TG_OP <> 'DELETE' THEN NEW.user_id END]); END IF;"
         " RETURN NULL;"
@@ -137,18 +137,18 @@ def statements() -> list[str]:
     )
     return counters() + [
         function("rollup_defer_keys", defer, "users integer[]", "void"),
-        function("rollup_enrolment", enrolment),
+        function("rollup_enrollment", enrollment),
         function("rollup_certificate", certificates),
         function("rollup_class", klass),
         function("rollup_session", session),
-        *trigger("rollup_enrolment_insert", "INSERT", "enrollments",
-                 "(NEW.status = 'enrolled')", "rollup_enrolment"),
-        *trigger("rollup_enrolment_update",
+        *trigger("rollup_enrollment_insert", "INSERT", "enrollments",
+                 "(NEW.status = 'enrolled')", "rollup_enrollment"),
+        *trigger("rollup_enrollment_update",
                  "UPDATE OF status, attended_count, outcome, class_id, unit_id, user_id",
-                 "enrollments", f"({when['enrolment_counts']} OR {when['enrolment_keys']})",
-                 "rollup_enrolment"),
-        *trigger("rollup_enrolment_delete", "DELETE", "enrollments",
-                 "(OLD.status = 'enrolled')", "rollup_enrolment"),
+                 "enrollments", f"({when['enrollment_counts']} OR {when['enrollment_keys']})",
+                 "rollup_enrollment"),
+        *trigger("rollup_enrollment_delete", "DELETE", "enrollments",
+                 "(OLD.status = 'enrolled')", "rollup_enrollment"),
         *trigger("rollup_certificate", "INSERT OR UPDATE OF revoked_at, enrollment_id"
                  " OR DELETE", "certificates", None, "rollup_certificate"),
         *trigger("rollup_class", "UPDATE OF cancelled_at, program_id", "classes",

@@ -153,9 +153,9 @@ def conditions(dialect: str) -> dict[str, str]:
     old, new = PART.format(r="OLD"), PART.format(r="NEW")
     moved = "(OLD.class_id <> NEW.class_id OR OLD.unit_id <> NEW.unit_id)"
     return {
-        "enrolment_counts": f"({moved} OR OLD.status <> NEW.status OR {old} <> {new}"
+        "enrollment_counts": f"({moved} OR OLD.status <> NEW.status OR {old} <> {new}"
         f" OR OLD.outcome {differ} NEW.outcome)",
-        "enrolment_keys": f"({old} <> {new} OR (({old} OR {new})"
+        "enrollment_keys": f"({old} <> {new} OR (({old} OR {new})"
         f" AND ({moved} OR OLD.user_id <> NEW.user_id)))",
         "certificate": "((OLD.revoked_at IS NULL) <> (NEW.revoked_at IS NULL)"
         " OR OLD.enrollment_id <> NEW.enrollment_id)",

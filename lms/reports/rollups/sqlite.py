@@ -12,7 +12,7 @@ from lms.reports.rollups.counters import (
     RESTORED,
     STATUS_CHANGED,
     counts,
-    enrolment_set,
+    enrollment_set,
     feeds,
     session_marks,
 )
@@ -42,14 +42,14 @@ def counters() -> list[str]:
 
     def moved(r: str, op: str) -> str:  # +/- 1 on the counter of row r's status
         return (
-            f"UPDATE enrollments SET {enrolment_set(lambda c: feeds(r, c), op)}"
+            f"UPDATE enrollments SET {enrollment_set(lambda c: feeds(r, c), op)}"
             f" WHERE id = {r}.enrollment_id AND {counts(r)}"
         )
 
     def corrected(c: str) -> str:  # the old status out, the new one in
         return f"{feeds('NEW', c)} - {feeds('OLD', c)}"
 
-    def moved_in(c: str) -> str:  # the old row out, the new one in, on either enrolment
+    def moved_in(c: str) -> str:  # the old row out, the new one in, on either enrollment
         def part(r: str) -> str:
             mine = f"id = {r}.enrollment_id AND {counts(r)}"
             return f"(CASE WHEN {mine} THEN {feeds(r, c)} ELSE 0 END)"
@@ -60,18 +60,18 @@ def counters() -> list[str]:
         trigger("counters_marks_insert", "INSERT", "attendances", None, [
             "UPDATE class_sessions SET marked_count = marked_count + 1 WHERE id = NEW.session_id",
             moved("NEW", "+")]),
-        # A status corrected in place: one enrolment, one UPDATE.
+        # A status corrected in place: one enrollment, one UPDATE.
         trigger("counters_marks_status", "UPDATE OF status", "attendances", STATUS_CHANGED, [
-            f"UPDATE enrollments SET {enrolment_set(corrected)}"
+            f"UPDATE enrollments SET {enrollment_set(corrected)}"
             f" WHERE id = NEW.enrollment_id AND {counts('NEW')}"]),
-        # A mark moved to another session or enrolment (no service does it; SQL may).
+        # A mark moved to another session or enrollment (no service does it; SQL may).
         trigger("counters_marks_move", "UPDATE OF session_id, enrollment_id", "attendances",
                 MARK_MOVED, [
                     "UPDATE class_sessions SET marked_count = marked_count"
                     " + CASE WHEN id = NEW.session_id THEN 1 ELSE -1 END"
                     " WHERE id IN (OLD.session_id, NEW.session_id)"
                     " AND OLD.session_id <> NEW.session_id",
-                    f"UPDATE enrollments SET {enrolment_set(moved_in)}"
+                    f"UPDATE enrollments SET {enrollment_set(moved_in)}"
                     " WHERE id IN (OLD.enrollment_id, NEW.enrollment_id)"]),
         trigger("counters_marks_delete", "DELETE", "attendances", None, [
             "UPDATE class_sessions SET marked_count = marked_count - 1 WHERE id = OLD.session_id",
@@ -91,19 +91,19 @@ def defer(users: str) -> list[str]:  # their keys: later, by drain()
 def statements() -> list[str]:
     when = conditions("sqlite")
     return counters() + [
-        trigger("rollup_enrolment_insert", "INSERT", "enrollments",
+        trigger("rollup_enrollment_insert", "INSERT", "enrollments",
                 "NEW.status = 'enrolled'", [move("NEW", "+")]),
-        trigger("rollup_enrolment_update",
+        trigger("rollup_enrollment_update",
                 "UPDATE OF status, attended_count, outcome, class_id, unit_id", "enrollments",
-                when["enrolment_counts"], [move("OLD", "-"), move("NEW", "+")]),
-        trigger("rollup_enrolment_delete", "DELETE", "enrollments",
+                when["enrollment_counts"], [move("OLD", "-"), move("NEW", "+")]),
+        trigger("rollup_enrollment_delete", "DELETE", "enrollments",
                 "OLD.status = 'enrolled'", [move("OLD", "-")]),
-        trigger("rollup_keys_enrolment_insert", "INSERT", "enrollments",
+        trigger("rollup_keys_enrollment_insert", "INSERT", "enrollments",
                 PART.format(r="NEW"), defer("NEW.user_id")),
-        trigger("rollup_keys_enrolment_update",
+        trigger("rollup_keys_enrollment_update",
                 "UPDATE OF status, attended_count, class_id, unit_id, user_id", "enrollments",
-                when["enrolment_keys"], defer("OLD.user_id, NEW.user_id")),
-        trigger("rollup_keys_enrolment_delete", "DELETE", "enrollments",
+                when["enrollment_keys"], defer("OLD.user_id, NEW.user_id")),
+        trigger("rollup_keys_enrollment_delete", "DELETE", "enrollments",
                 PART.format(r="OLD"), defer("OLD.user_id")),
         trigger("rollup_certificate_insert", "INSERT", "certificates",
                 "NEW.revoked_at IS NULL", [certificate("NEW", "+")]),
