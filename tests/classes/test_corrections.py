@@ -168,9 +168,9 @@ def test_a_reopened_class_issues_no_certificate_until_it_is_closed_out_again(wor
     reopen(klass, "Sửa sai sót", actor=director)
     db.session.commit()
     assert a.outcome == "completed"  # kept from the previous close-out
-    with pytest.raises(DomainError, match="close it out again"):
+    with pytest.raises(DomainError, match="kết thúc lớp lại"):
         issue_certificates([a], actor=director, render=False, skip_issued=True)
-    with pytest.raises(DomainError, match="close it out again"):
+    with pytest.raises(DomainError, match="kết thúc lớp lại"):
         reissue_certificate(issued, actor=director, reason="Sai tên")
     db.session.rollback()
     close_out(klass, actor=director, now=LATER)
