@@ -126,6 +126,66 @@
           }));
       });
     },
+    // Send every waiting mark of the session, a batch a request, until none is left or the
+    // server refuses; `onAnswer(results)` sees each answer (an empty queue answers too).
+    // Resolves to {sent, changed}; rejects when the network fails (the rest stays queued).
+    sendAll(sessionId, url, csrfToken, onAnswer) {
+      let sent = 0;
+      let changed = false;
+      let rounds = 0; // a bound, should the queue ever fail to shrink
+      const round = () => queue.send(sessionId, url, csrfToken).then((answer) => {
+        const results = answer.results || [];
+        sent += results.length;
+        rounds += 1;
+        changed = changed || results.some((r) => r.outcome !== "duplicate");
+        if (onAnswer) onAnswer(results);
+        return results.length && !answer.error && rounds < 20 ? round() : { sent, changed };
+      });
+      return round();
+    },
+    // The page's offline box: "N waiting to send" and "N refused: the latest reason" (a mark
+    // for someone not enrolled: the box's data-not-enrolled words). Resolves to N waiting.
+    show(box, sessionId) {
+      const waitingBox = box.querySelector("[data-offline-waiting]");
+      const refusedBox = box.querySelector("[data-offline-refused]");
+      return queue.list(sessionId).then((marks) => {
+        const waiting = marks.filter((m) => m.state === "waiting").length;
+        const refused = marks.filter((m) => m.state === "refused");
+        waitingBox.hidden = waiting === 0;
+        waitingBox.textContent = waitingBox.dataset.text.replace("{n}", waiting);
+        waitingBox.dataset.waiting = waiting;
+        refusedBox.hidden = refused.length === 0;
+        if (refused.length) {
+          const message = refused[refused.length - 1].message || "";
+          const reason = message === "not_enrolled" && refusedBox.dataset.notEnrolled
+            ? refusedBox.dataset.notEnrolled : message;
+          refusedBox.textContent = refusedBox.dataset.text.replace("{n}", refused.length)
+            .replace("{reason}", reason);
+        }
+        return waiting;
+      });
+    },
+    // "N sent" in the page's offline box.
+    showSent(box, sent) {
+      const sentBox = box.querySelector("[data-offline-sent]");
+      sentBox.hidden = false;
+      sentBox.textContent = sentBox.dataset.text.replace("{n}", sent);
+    },
+    // The service worker (static/js/offline-sw.js) keeps this page and the files it loaded on
+    // the device; it answers "kept" once they are, and the form says so (data-offline-ready).
+    keepPage(form) {
+      if (!("serviceWorker" in navigator) || !form.dataset.sw) return;
+      navigator.serviceWorker.addEventListener("message", (event) => {
+        if (event.data && event.data.type === "kept") form.dataset.offlineReady = "1";
+      });
+      navigator.serviceWorker.register(form.dataset.sw, { scope: "/sessions/" }).then(() =>
+        navigator.serviceWorker.ready).then((registration) => {
+        const urls = [window.location.pathname].concat(
+          performance.getEntriesByType("resource").map((e) => e.name)
+            .filter((u) => new URL(u).pathname.startsWith("/static/")));
+        registration.active.postMessage({ type: "keep", urls });
+      }).catch(() => {});
+    },
   };
   window.OfflineQueue = queue;
 })();

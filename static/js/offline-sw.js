@@ -6,7 +6,7 @@
 // copy first, refreshed from the network. Everything else passes through untouched.
 "use strict";
 
-const CACHE = "lms-roster-v1";
+const CACHE = "lms-roster-v2"; // a new name when the kept scripts change together
 const ROSTER = /^\/sessions\/\d+\/(attendance|scan)$/;
 
 self.addEventListener("install", () => self.skipWaiting());

@@ -126,9 +126,6 @@ function offlineMarking(form, rows, refresh) {
   const box = form.querySelector("[data-offline-box]");
   const note = box.querySelector("[data-offline-note]");
   const lostNote = box.querySelector("[data-offline-lost]");
-  const waitingBox = box.querySelector("[data-offline-waiting]");
-  const refusedBox = box.querySelector("[data-offline-refused]");
-  const sentBox = box.querySelector("[data-offline-sent]");
   const csrf = form.querySelector('input[name="csrf_token"]');
   const saveButton = form.querySelector('.roster-save button[type="submit"]');
   let sending = false;
@@ -141,21 +138,7 @@ function offlineMarking(form, rows, refresh) {
     note.hidden = navigator.onLine;
     lostNote.hidden = !navigator.onLine || !lost;
     form.dataset.network = active() ? "lost" : "";
-    return queue.list(sessionId).then((marks) => {
-      const waiting = marks.filter((m) => m.state === "waiting").length;
-      const refused = marks.filter((m) => m.state === "refused");
-      waitingBox.hidden = waiting === 0;
-      waitingBox.textContent = waitingBox.dataset.text.replace("{n}", waiting);
-      waitingBox.dataset.waiting = waiting;
-      refusedBox.hidden = refused.length === 0;
-      if (refused.length) {
-        const reason = refused[0].message === "not_enrolled"
-          ? refusedBox.dataset.notEnrolled : refused[0].message;
-        refusedBox.textContent = refusedBox.dataset.text.replace("{n}", refused.length)
-          .replace("{reason}", reason);
-      }
-      return waiting;
-    });
+    return queue.show(box, sessionId);
   }
 
   function setRow(row, status) {
@@ -207,30 +190,19 @@ function offlineMarking(form, rows, refresh) {
   function send() {
     if (sending || !navigator.onLine) return Promise.resolve();
     sending = true;
-    let sent = 0;
-    let changed = false;
-    let rounds = 0; // 300 marks a request; a bound, should the queue ever fail to shrink
-    const round = () => queue.send(sessionId, form.dataset.sync, csrf ? csrf.value : "")
-      .then((answer) => {
-        lost = false; // an answer (or nothing waiting to send): the network is back
-        const results = answer.results || [];
-        sent += results.length;
-        rounds += 1;
-        changed = changed || results.some((r) => r.outcome !== "duplicate");
-        return results.length && !answer.error && rounds < 20 ? round() : answer;
-      });
-    // No answer: the network is lost (the marks stay queued, shown as waiting).
-    return round().catch(() => { lost = true; }).then(() => {
-      if (sent) {
-        sentBox.hidden = false;
-        sentBox.textContent = sentBox.dataset.text.replace("{n}", sent);
-      }
-      return show();
-    }).then((waiting) => {
+    let done = { sent: 0, changed: false };
+    // An answer (or nothing waiting to send): the network is back. No answer: it is lost,
+    // and the marks stay queued, shown as waiting.
+    return queue.sendAll(sessionId, form.dataset.sync, csrf ? csrf.value : "", () => {
+      lost = false;
+    }).then((answer) => {
+      done = answer;
+      if (done.sent) queue.showSent(box, done.sent);
+    }, () => { lost = true; }).then(show).then((waiting) => {
       // Show what the server now holds (superseded marks included) unless the person is
       // in the middle of changes that are not saved yet.
-      if (changed && !waiting && !rows.some((row) => row.classList.contains("changed"))) {
-        sessionStorage.setItem("lms-offline-sent", String(sent));
+      if (done.changed && !waiting && !rows.some((row) => row.classList.contains("changed"))) {
+        sessionStorage.setItem("lms-offline-sent", String(done.sent));
         window.location.reload();
       }
     }).catch(() => show()).finally(() => { sending = false; });
@@ -254,22 +226,8 @@ function offlineMarking(form, rows, refresh) {
   const justSent = sessionStorage.getItem("lms-offline-sent");
   if (justSent) {
     sessionStorage.removeItem("lms-offline-sent");
-    sentBox.hidden = false;
-    sentBox.textContent = sentBox.dataset.text.replace("{n}", justSent);
+    queue.showSent(box, justSent);
   }
-
-  if ("serviceWorker" in navigator && form.dataset.sw) {
-    // The worker answers "kept" once this page and its files are on the device.
-    navigator.serviceWorker.addEventListener("message", (event) => {
-      if (event.data && event.data.type === "kept") form.dataset.offlineReady = "1";
-    });
-    navigator.serviceWorker.register(form.dataset.sw, { scope: "/sessions/" }).then(() =>
-      navigator.serviceWorker.ready).then((registration) => {
-      const urls = [window.location.pathname].concat(
-        performance.getEntriesByType("resource").map((e) => e.name)
-          .filter((u) => new URL(u).pathname.startsWith("/static/")));
-      registration.active.postMessage({ type: "keep", urls });
-    }).catch(() => {});
-  }
+  queue.keepPage(form);
   return { active, queueRow, save };
 }

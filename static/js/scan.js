@@ -236,9 +236,6 @@ function offlineScanning(form) {
   }
   const box = document.querySelector("[data-offline-box]");
   const note = box.querySelector("[data-offline-note]");
-  const waitingBox = box.querySelector("[data-offline-waiting]");
-  const refusedBox = box.querySelector("[data-offline-refused]");
-  const sentBox = box.querySelector("[data-offline-sent]");
   const csrf = form.querySelector('input[name="csrf_token"]');
   let lostAt = 0; // a scan's request failed: the network is taken as gone until a send works
   let sending = false;
@@ -249,19 +246,7 @@ function offlineScanning(form) {
 
   function show() {
     note.hidden = !active();
-    return queue.list(sessionId).then((marks) => {
-      const waiting = marks.filter((m) => m.state === "waiting").length;
-      const refused = marks.filter((m) => m.state === "refused");
-      waitingBox.hidden = waiting === 0;
-      waitingBox.textContent = waitingBox.dataset.text.replace("{n}", waiting);
-      waitingBox.dataset.waiting = waiting;
-      refusedBox.hidden = refused.length === 0;
-      if (refused.length) {
-        refusedBox.textContent = refusedBox.dataset.text.replace("{n}", refused.length)
-          .replace("{reason}", refused[refused.length - 1].message || "");
-      }
-      return waiting;
-    });
+    return queue.show(box, sessionId);
   }
 
   async function scan(raw) {
@@ -302,27 +287,16 @@ function offlineScanning(form) {
   function send() {
     if (sending || !navigator.onLine) return Promise.resolve();
     sending = true;
-    let sent = 0;
-    let rounds = 0;
-    const round = () => queue.send(sessionId, form.dataset.sync, csrf ? csrf.value : "")
-      .then((answer) => {
-        lostAt = 0; // the server answered: the network is back
-        const results = answer.results || [];
-        sent += results.length;
-        rounds += 1;
-        results.forEach((r) => {
-          const person = byEnrollment.get(r.enrollment_id);
-          if (person && !person.status && ["applied", "already", "pending"].includes(r.outcome)) {
-            person.status = "present"; // marked now (present or late: the server's answer)
-          }
-        });
-        return results.length && !answer.error && rounds < 20 ? round() : answer;
+    return queue.sendAll(sessionId, form.dataset.sync, csrf ? csrf.value : "", (results) => {
+      lostAt = 0; // the server answered: the network is back
+      results.forEach((r) => {
+        const person = byEnrollment.get(r.enrollment_id);
+        if (person && !person.status && ["applied", "already", "pending"].includes(r.outcome)) {
+          person.status = "present"; // marked now (present or late: the server's answer)
+        }
       });
-    return round().then(() => {
-      if (sent) {
-        sentBox.hidden = false;
-        sentBox.textContent = sentBox.dataset.text.replace("{n}", sent);
-      }
+    }).then(({ sent }) => {
+      if (sent) queue.showSent(box, sent);
     }).catch(() => null).then(show).finally(() => { sending = false; });
   }
 
@@ -330,19 +304,6 @@ function offlineScanning(form) {
   window.addEventListener("offline", show);
   setInterval(send, 20000);
   show().then(send);
-
-  if ("serviceWorker" in navigator && form.dataset.sw) {
-    // The worker answers "kept" once this page and its files are on the device.
-    navigator.serviceWorker.addEventListener("message", (event) => {
-      if (event.data && event.data.type === "kept") form.dataset.offlineReady = "1";
-    });
-    navigator.serviceWorker.register(form.dataset.sw, { scope: "/sessions/" }).then(() =>
-      navigator.serviceWorker.ready).then((registration) => {
-      const urls = [window.location.pathname].concat(
-        performance.getEntriesByType("resource").map((e) => e.name)
-          .filter((u) => new URL(u).pathname.startsWith("/static/")));
-      registration.active.postMessage({ type: "keep", urls });
-    }).catch(() => {});
-  }
+  queue.keepPage(form);
   return { active, scan, lost, seen };
 }
