@@ -79,10 +79,11 @@ def baseline_app():
 # --- the product's data and wrk scripts --------------------------------------------------------
 
 
-def build(url: str, count: int):
-    """A fresh schema, one class of `count` trainees, a session open for check-in now."""
-    from flask_login.utils import _create_identifier
-    from itsdangerous import URLSafeTimedSerializer
+def build_hall(url: str, count: int, password_hash: str | None = None):
+    """A fresh schema, one class of `count` trainees (usernames bench0, bench1, ...; with
+    `password_hash`, one password all can sign in with), a session open for check-in now
+    (started 5 minutes ago). Returns (app, session id, its check-in secret, the trainees'
+    session tokens)."""
     from sqlalchemy import insert, select
 
     from lms import create_app
@@ -106,7 +107,7 @@ def build(url: str, count: int):
         db.session.execute(insert(User), [
             {"username": f"bench{i}", "full_name": f"Học viên {i}", "unit_id": unit.id,
              "is_trainee": True, "session_token": t, "calendar_token": new_token(),
-             "search_name": f"hoc vien {i}", "sort_key": f"{i:06d}"}
+             "search_name": f"hoc vien {i}", "sort_key": f"{i:06d}", "password_hash": password_hash}
             for i, t in enumerate(tokens)
         ])
         user_ids = db.session.scalars(select(User.id).where(User.username.like("bench%"))).all()
@@ -117,21 +118,31 @@ def build(url: str, count: int):
         klass.enrolled_count = count
         session.checkin_secret = os.urandom(32)
         db.session.commit()
-        signer = app.session_interface.get_signing_serializer(app)
-        csrf_signer = URLSafeTimedSerializer(SECRET, salt="wtf-csrf-token")
-        # Flask-Login's "basic" protection: the identifier wrk's requests will have (no
-        # User-Agent, from 127.0.0.1); a mismatch would rewrite every cookie, as no browser does.
-        with app.test_request_context(environ_base={"REMOTE_ADDR": "127.0.0.1"}):
-            ident = _create_identifier()
-        now = int(time.time())
-        pairs = []
-        for token in tokens:
-            raw = hashlib.sha1(os.urandom(64)).hexdigest()  # noqa: S324  (as Flask-WTF does)
-            cookie = signer.dumps({"_user_id": token, "_fresh": True, "_id": ident,
-                                   "csrf_token": raw, "auth_at": now, "seen_at": now,
-                                   "_permanent": True})
-            pairs.append((cookie, csrf_signer.dumps(raw)))
-        return app, session.id, bytes(session.checkin_secret), pairs
+        return app, session.id, bytes(session.checkin_secret), tokens
+
+
+def build(url: str, count: int):
+    """The hall of build_hall, and for each trainee a signed-in session cookie and its CSRF
+    token, as wrk sends them."""
+    from flask_login.utils import _create_identifier
+    from itsdangerous import URLSafeTimedSerializer
+
+    app, session_id, secret, tokens = build_hall(url, count)
+    signer = app.session_interface.get_signing_serializer(app)
+    csrf_signer = URLSafeTimedSerializer(SECRET, salt="wtf-csrf-token")
+    # Flask-Login's "basic" protection: the identifier wrk's requests will have (no
+    # User-Agent, from 127.0.0.1); a mismatch would rewrite every cookie, as no browser does.
+    with app.test_request_context(environ_base={"REMOTE_ADDR": "127.0.0.1"}):
+        ident = _create_identifier()
+    now = int(time.time())
+    pairs = []
+    for token in tokens:
+        raw = hashlib.sha1(os.urandom(64)).hexdigest()  # noqa: S324  (as Flask-WTF does)
+        cookie = signer.dumps({"_user_id": token, "_fresh": True, "_id": ident,
+                               "csrf_token": raw, "auth_at": now, "seen_at": now,
+                               "_permanent": True})
+        pairs.append((cookie, csrf_signer.dumps(raw)))
+    return app, session_id, secret, pairs
 
 
 def checkin_lua(pairs, session_id: int, code: str, cookie_name: str, method: str = "POST") -> str:

@@ -52,45 +52,13 @@ CSRF = re.compile(r'name="csrf_token"[^>]*value="([^"]+)"')
 
 
 def build(url: str, people: int):
-    """A fresh schema, one class of `people` trainees with a password, a session open for
-    check-in now (started 5 minutes ago)."""
-    from sqlalchemy import insert, select
-
-    from lms import create_app
-    from lms.auth.models import User
+    """The check-in bench's hall (one class, a session open for check-in now) whose
+    `people` trainees sign in with PASSWORD: the real scrypt, checked at each sign-in."""
     from lms.auth.services import hash_password
-    from lms.core.types import new_token
-    from lms.enrollment.models import Enrollment
-    from lms.extensions import db
-    from tests.attendance.conftest import session_times_around_now
-    from tests.factories import Factories
 
-    app = create_app({"SECRET_KEY": SECRET, "DATABASE_URL": url})
-    with app.app_context():
-        db.drop_all()
-        db.create_all()
-        make = Factories()
-        day, starts, ends = session_times_around_now(started_minutes_ago=5)
-        klass = make.klass(start_date=day)
-        session = make.session(klass, on_date=day, starts_at=starts, ends_at=ends)
-        unit = make.unit(name="Hội nghị quận")
-        password_hash = hash_password(PASSWORD)  # the real scrypt: each sign-in checks it
-        db.session.execute(insert(User), [
-            {"username": f"hn{i:03d}", "full_name": f"Học Viên {i:03d}", "unit_id": unit.id,
-             "is_trainee": True, "password_hash": password_hash, "session_token": new_token(),
-             "calendar_token": new_token(), "search_name": f"hoc vien {i:03d}",
-             "sort_key": f"{i:06d}"}
-            for i in range(people)
-        ])
-        user_ids = db.session.scalars(select(User.id).where(User.username.like("hn%"))).all()
-        db.session.execute(insert(Enrollment), [
-            {"class_id": klass.id, "user_id": uid, "unit_id": unit.id, "status": "enrolled",
-             "source": "assigned", "enrolled_on": day} for uid in user_ids
-        ])
-        klass.enrolled_count = len(user_ids)
-        session.checkin_secret = os.urandom(32)
-        db.session.commit()
-        return app, session.id, bytes(session.checkin_secret)
+    app, session_id, secret, _tokens = checkin_bench.build_hall(
+        url, people, password_hash=hash_password(PASSWORD))
+    return app, session_id, secret
 
 
 class Phone:
@@ -131,7 +99,7 @@ def trainee_morning(port: int, index: int, session_id: int, secret: bytes) -> tu
 
     answers: list[int] = []
     phone = Phone(port, answers)
-    username = f"hn{index:03d}"
+    username = f"bench{index}"
     try:
         _, page = phone.request("GET", "/login")
         token = csrf(page)
