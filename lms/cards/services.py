@@ -251,14 +251,18 @@ def _clean(raw: str | None) -> tuple[str, str] | None:
     return None
 
 
-def _lookup(session: ClassSession, kind: str, value: str):
-    """The card, its person, their unit, their enrolment in the session's class and any mark
-    at the session: one statement."""
-    column = TraineeCard.code if kind == "code" else TraineeCard.number
-    return db.session.execute(
+def _card_rows(session: ClassSession, cleaned: list[tuple[str, str]]) -> dict:
+    """The cards read (("code"|"number", value) from _clean), each with its person, their unit,
+    their enrollment in the session's class and any mark at the session: one statement."""
+    codes = [v for k, v in cleaned if k == "code"]
+    numbers = [v for k, v in cleaned if k == "number"]
+    if not codes and not numbers:
+        return {}
+    rows = db.session.execute(
         select(
-            TraineeCard.revoked_at, User.full_name, Unit.name, Enrollment.id,
-            Enrollment.status, Enrollment.enrolled_on, Attendance.status,
+            TraineeCard.code, TraineeCard.number, TraineeCard.revoked_at, User.full_name,
+            Unit.name, Enrollment.id, Enrollment.status, Enrollment.enrolled_on,
+            Attendance.status,
         )
         .select_from(TraineeCard)
         .join(User, User.id == TraineeCard.user_id)
@@ -271,8 +275,61 @@ def _lookup(session: ClassSession, kind: str, value: str):
             Attendance,
             and_(Attendance.enrollment_id == Enrollment.id, Attendance.session_id == session.id),
         )
-        .where(column == value)
-    ).first()
+        .where(TraineeCard.code.in_(codes) | TraineeCard.number.in_(numbers))
+    ).all()
+    found = {}
+    for code, number, *card in rows:
+        found[("code", code)] = found[("number", number)] = _Card(*card)
+    return found
+
+
+@dataclass(frozen=True)
+class _Card:
+    revoked_at: datetime | None
+    name: str
+    unit: str | None
+    enrollment_id: int | None
+    enrollment_status: str | None
+    enrolled_on: object
+    marked: str | None  # the person's mark at the session, if any
+
+
+@dataclass(frozen=True)
+class Verdict:
+    """What a card scanned at a time makes: a mark to record (kind RECORDED, with the
+    enrollment and present or late), or why nothing is recorded."""
+
+    kind: str
+    message: str
+    enrollment_id: int | None = None
+    status: str | None = None  # RECORDED: the new mark; ALREADY: the mark there
+
+
+def _verdict(session: ClassSession, card: _Card | None, at: datetime, settings,
+             marked: str | None) -> Verdict:
+    """The door's rules, the same for a scan now and for one made offline and sent later.
+    `marked`: the person's mark at the session (on the server, or earlier in the batch)."""
+    if card is None:
+        return Verdict(UNKNOWN, str(_l(
+            "This is not a known card: it may be forged or mistyped. Check the number.")))
+    if card.revoked_at is not None:
+        return Verdict(REVOKED, str(_l(
+            "Card revoked: this card was replaced by a new one. Ask for the new card.")))
+    if card.enrollment_id is None or card.enrollment_status != "enrolled" or (
+        card.enrolled_on is not None and card.enrolled_on > session.on_date
+    ):
+        return Verdict(NOT_IN_CLASS, str(_l("Not in this class.")))
+    if marked is not None:
+        return Verdict(ALREADY, str(_l("Already marked: %(status)s.",
+                                       status=ATTENDANCE_STATUS_LABELS[marked])),
+                       card.enrollment_id, marked)
+    opens = starts(session) - timedelta(minutes=settings.checkin_opens_minutes)
+    if at < opens or at > ends(session):
+        return Verdict(OUTSIDE, str(_l(
+            "Outside the session's window (from %(opens)s to %(ends)s): nothing was recorded.",
+            opens=f"{opens:%H:%M}", ends=f"{ends(session):%H:%M}")), card.enrollment_id)
+    late_after = starts(session) + timedelta(minutes=settings.checkin_late_after_minutes)
+    return Verdict(RECORDED, "", card.enrollment_id, "late" if at > late_after else "present")
 
 
 def scan_card(
@@ -282,134 +339,51 @@ def scan_card(
     require_scanner(session.klass, actor=actor)
     now = now or local_now()
     cleaned = _clean(raw)
-    row = _lookup(session, *cleaned) if cleaned else None
-    if row is None:
-        return ScanAnswer(UNKNOWN, str(_l(
-            "This is not a known card: it may be forged or mistyped. Check the number.")))
-    revoked_at, name, unit, enrollment_id, status, enrolled_on, marked = row
-    unit = unit or ""
-    if revoked_at is not None:
-        return ScanAnswer(REVOKED, str(_l(
-            "Card revoked: this card was replaced by a new one. Ask for the new card.")),
-            name, unit)
-    if enrollment_id is None or status != "enrolled" or (
-        enrolled_on is not None and enrolled_on > session.on_date
-    ):
-        return ScanAnswer(NOT_IN_CLASS, str(_l("Not in this class.")), name, unit)
-    if marked is not None:
-        return ScanAnswer(ALREADY, str(_l("Already marked: %(status)s.",
-                                          status=ATTENDANCE_STATUS_LABELS[marked])),
-                          name, unit, marked)
+    card = _card_rows(session, [cleaned]).get(cleaned) if cleaned else None
     settings = attendance_settings()
-    opens = starts(session) - timedelta(minutes=settings.checkin_opens_minutes)
-    if now < opens or now > ends(session):
-        return ScanAnswer(OUTSIDE, str(_l(
-            "Outside the session's window (from %(opens)s to %(ends)s): nothing was recorded.",
-            opens=f"{opens:%H:%M}", ends=f"{ends(session):%H:%M}")), name, unit)
+    verdict = _verdict(session, card, now, settings, card.marked if card else None)
+    name, unit = (card.name, card.unit or "") if card else ("", "")
+    if verdict.kind != RECORDED:
+        return ScanAnswer(verdict.kind, verdict.message, name, unit,
+                          verdict.status if verdict.kind == ALREADY else None)
     try:
         check_markable(session, actor=actor, reason=None, now=now, settings=settings)
     except DomainError as error:
         return ScanAnswer(REFUSED, str(error.message), name, unit)
-    late_after = starts(session) + timedelta(minutes=settings.checkin_late_after_minutes)
-    new_status = "late" if now > late_after else "present"
-    result = write_marks(session, {enrollment_id: (new_status, "")}, actor=actor,
+    result = write_marks(session, {verdict.enrollment_id: (verdict.status, "")}, actor=actor,
                          method="roster", audit_method="scan")
     if result.inserted != 1:  # another device marked this person a moment earlier
         current = db.session.scalar(
             select(Attendance.status).where(Attendance.session_id == session.id,
-                                            Attendance.enrollment_id == enrollment_id)
+                                            Attendance.enrollment_id == verdict.enrollment_id)
         )
         return ScanAnswer(ALREADY, str(_l("Already marked: %(status)s.",
                                           status=ATTENDANCE_STATUS_LABELS[current])),
                           name, unit, current)
-    message = _l("Late.") if new_status == "late" else _l("Present.")
-    return ScanAnswer(RECORDED, str(message), name, unit, new_status)
-
-
-@dataclass(frozen=True)
-class OfflineScan:
-    """What the server makes of a card scanned on a device without network, sent later: the
-    enrolment and status to record (kind RECORDED), or why nothing is recorded."""
-
-    kind: str
-    message: str
-    enrollment_id: int | None = None
-    status: str | None = None
-
-
-def _lookup_many(session: ClassSession, cleaned: list[tuple[str, str]]) -> dict:
-    """The cards of a batch, by ("code"|"number", value): one statement (see _lookup)."""
-    codes = [v for k, v in cleaned if k == "code"]
-    numbers = [v for k, v in cleaned if k == "number"]
-    if not codes and not numbers:
-        return {}
-    rows = db.session.execute(
-        select(
-            TraineeCard.code, TraineeCard.number, TraineeCard.revoked_at, Enrollment.id,
-            Enrollment.status, Enrollment.enrolled_on, Attendance.status,
-        )
-        .select_from(TraineeCard)
-        .outerjoin(
-            Enrollment,
-            and_(Enrollment.user_id == TraineeCard.user_id,
-                 Enrollment.class_id == session.class_id),
-        )
-        .outerjoin(
-            Attendance,
-            and_(Attendance.enrollment_id == Enrollment.id, Attendance.session_id == session.id),
-        )
-        .where(TraineeCard.code.in_(codes) | TraineeCard.number.in_(numbers))
-    ).all()
-    found = {}
-    for code, number, *rest in rows:
-        found[("code", code)] = rest
-        found[("number", number)] = rest
-    return found
+    message = _l("Late.") if verdict.status == "late" else _l("Present.")
+    return ScanAnswer(RECORDED, str(message), name, unit, verdict.status)
 
 
 def resolve_offline_scans(
     session: ClassSession, scans: list[tuple[str, datetime]]
-) -> list[OfflineScan]:
-    """Cards scanned offline (what was scanned or typed, when), in that order: each recorded
-    present or late by the time it was scanned, within the session's window, as the scan at
-    the door would have; a card unknown, revoked, of another class, or of a person already
-    marked (before, or earlier in the same batch) records nothing, with the reason.
+) -> list[Verdict]:
+    """Cards scanned offline (what was scanned or typed, when), in that order: each judged by
+    the door's rules at the time it was scanned (_verdict); of one person's scans in a batch
+    the earliest records, the others are "already marked".
     The caller (lms.attendance.offline) holds the session's lock and writes the marks."""
     cleaned = [_clean(raw) for raw, _at in scans]
-    cards = _lookup_many(session, [c for c in cleaned if c])
+    cards = _card_rows(session, [c for c in cleaned if c])
     settings = attendance_settings()
-    opens = starts(session) - timedelta(minutes=settings.checkin_opens_minutes)
-    late_after = starts(session) + timedelta(minutes=settings.checkin_late_after_minutes)
-    answers: dict[int, OfflineScan] = {}
-    taken: dict[int, str] = {}
+    verdicts: dict[int, Verdict] = {}
+    taken: dict[int, str] = {}  # enrollment id -> the mark made earlier in this batch
     for index in sorted(range(len(scans)), key=lambda i: scans[i][1]):  # the earliest wins
-        at = scans[index][1]
-        row = cards.get(cleaned[index]) if cleaned[index] else None
-        if row is None:
-            answers[index] = OfflineScan(UNKNOWN, str(_l(
-                "This is not a known card: it may be forged or mistyped. Check the number.")))
-            continue
-        revoked_at, enrollment_id, status, enrolled_on, marked = row
-        if revoked_at is not None:
-            answers[index] = OfflineScan(REVOKED, str(_l(
-                "Card revoked: this card was replaced by a new one. Ask for the new card.")))
-        elif enrollment_id is None or status != "enrolled" or (
-            enrolled_on is not None and enrolled_on > session.on_date
-        ):
-            answers[index] = OfflineScan(NOT_IN_CLASS, str(_l("Not in this class.")))
-        elif marked is not None or enrollment_id in taken:
-            answers[index] = OfflineScan(ALREADY, str(_l(
-                "Already marked: %(status)s.",
-                status=ATTENDANCE_STATUS_LABELS[marked or taken[enrollment_id]])), enrollment_id)
-        elif at < opens or at > ends(session):
-            answers[index] = OfflineScan(OUTSIDE, str(_l(
-                "Outside the session's window (from %(opens)s to %(ends)s): nothing was "
-                "recorded.", opens=f"{opens:%H:%M}", ends=f"{ends(session):%H:%M}")),
-                enrollment_id)
-        else:
-            taken[enrollment_id] = "late" if at > late_after else "present"
-            answers[index] = OfflineScan(RECORDED, "", enrollment_id, taken[enrollment_id])
-    return [answers[i] for i in range(len(scans))]
+        card = cards.get(cleaned[index]) if cleaned[index] else None
+        marked = card and (card.marked or taken.get(card.enrollment_id))
+        verdict = _verdict(session, card, scans[index][1], settings, marked or None)
+        if verdict.kind == RECORDED:
+            taken[verdict.enrollment_id] = verdict.status
+        verdicts[index] = verdict
+    return [verdicts[i] for i in range(len(scans))]
 
 
 # --- pages ----------------------------------------------------------------------------------
