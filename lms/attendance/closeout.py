@@ -151,6 +151,7 @@ def reopen(klass: Class, reason: str, *, actor: User | SystemActor) -> None:
     old = klass.closed_at.isoformat()
     klass.closed_at = None
     klass.closed_by_id = None
+    klass.reopened_at = utcnow()
     audit.record("class.reopen", klass, actor=actor, old_value=old, new_value="reopened",
                  reason=reason)
     db.session.flush()

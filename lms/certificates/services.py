@@ -83,16 +83,12 @@ def _valid_certificate_ids(enrollment_ids: Sequence[int]) -> set[int]:
 def _refuse_reopened(class_ids: set[int]) -> None:
     """A class reopened after its close-out keeps its old outcomes until it is closed out
     again; certificates wait for that close-out, which recomputes them (one query)."""
-    reopened = db.session.execute(
+    reopened = db.session.scalar(
         select(Class.title)
-        .where(Class.id.in_(class_ids), Class.closed_at.is_(None))
-        .where(select(audit.AuditLog.id)
-               .where(audit.AuditLog.object_type == Class.__tablename__,
-                      audit.AuditLog.object_id == Class.id,
-                      audit.AuditLog.action == "class.reopen")
-               .exists())
+        .where(Class.id.in_(class_ids), Class.closed_at.is_(None),
+               Class.reopened_at.is_not(None))
         .limit(1)
-    ).scalar()
+    )
     if reopened is not None:
         raise DomainError(_l(
             "%(name)s was reopened for corrections: close it out again before issuing "

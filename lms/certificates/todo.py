@@ -14,7 +14,6 @@ from sqlalchemy import and_, func, select, union
 
 from lms.certificates.models import Certificate
 from lms.classes.models import Class
-from lms.core.models import AuditLog
 from lms.enrollment.models import Enrollment
 from lms.extensions import db
 from lms.reports.models import ClassUnitCount
@@ -42,9 +41,7 @@ def classes_with_certificates_to_issue(limit: int = 20) -> list[Waiting]:
         .limit(limit)
         .subquery()
     )
-    reopened = select(AuditLog.object_id).where(
-        AuditLog.object_type == Class.__tablename__, AuditLog.action == "class.reopen"
-    )
+    reopened = select(Class.id).where(Class.reopened_at.is_not(None))
     rows = db.session.execute(
         select(Class.id, Class.title, Class.code, waiting)
         .join(Enrollment, Enrollment.class_id == Class.id)

@@ -99,6 +99,9 @@ class Class(db.Model):
     cancel_reason: Mapped[str | None] = mapped_column(Text)
     closed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     closed_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    # The latest reopening after a close-out (who and why: the audit log). Kept after the
+    # next close-out: a certificate issued before it may no longer match the outcomes.
+    reopened_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
 
     program: Mapped[Program] = relationship(lazy="joined", innerjoin=True)

@@ -117,9 +117,45 @@ def test_the_enrollment_spelling_migration_renames_what_the_models_name(app, emp
             triggers, columns = _schema_names(connection)
         # The names before it, as the migration spells them (this file is in the new spelling).
         spelling = _spelling_migration()
-        assert columns == {spelling.spelled(c, new=False) for c in expected_columns}
+        added_since = {"reopened_at"}  # by f41c8d2a6b53, after it
+        assert columns == {spelling.spelled(c, new=False) for c in expected_columns} - added_since
         assert triggers == {spelling.spelled(t, new=False) for t in expected_triggers}
         upgrade(directory=directory)
         with db.engine.connect() as connection:
             assert _schema_names(connection) == (expected_triggers, expected_columns)
+        db.engine.dispose()
+
+
+def test_reopened_at_is_filled_from_the_audit_log(empty_database_url):
+    """f41c8d2a6b53 adds classes.reopened_at and fills it from the "class.reopen" entries of
+    the audit log: a class reopened before the migration still waits for its close-out."""
+    from datetime import date
+
+    from flask_migrate import downgrade
+
+    from lms.attendance.closeout import reopen
+    from lms.classes.models import Class
+    from lms.core.types import utcnow
+    from tests.factories import Factories
+
+    app = create_app({"SECRET_KEY": "x" * 40, "DATABASE_URL": empty_database_url})
+    with app.app_context():
+        directory = str(ROOT / "migrations")
+        upgrade(directory=directory)
+        make = Factories()
+        director = make.director()
+        reopened = make.klass(start_date=date(2026, 3, 2), end_date=date(2026, 3, 9))
+        untouched = make.klass(start_date=date(2026, 3, 2), end_date=date(2026, 3, 9))
+        reopened.closed_at = untouched.closed_at = utcnow()
+        db.session.commit()
+        reopen(reopened, "Sai điểm danh", actor=director)
+        db.session.commit()
+        ids = (reopened.id, untouched.id)
+        db.session.remove()
+        downgrade(directory=directory, revision="e3b7a1c90d42")
+        upgrade(directory=directory)
+        first, second = (db.session.get(Class, i) for i in ids)
+        assert first.reopened_at is not None
+        assert second.reopened_at is None
+        db.session.remove()
         db.engine.dispose()
