@@ -60,7 +60,12 @@
     add("scan-message", data.message);
   }
 
-  const offline = offlineScanning(form);
+  function counted(n) {
+    scanned += n;
+    countBox.textContent = String(scanned);
+  }
+  // Scans made without network count when the server has recorded them.
+  const offline = offlineScanning(form, counted);
 
   async function send(code) {
     if (offline.active()) {
@@ -106,8 +111,7 @@
     show(data);
     beep(data.ok && data.kind === "recorded");
     if (data.kind === "recorded") {
-      scanned += 1;
-      countBox.textContent = String(scanned);
+      counted(1);
     }
     offline.seen(code, data);
     return data;
@@ -207,7 +211,7 @@
 // scan is queued on the device with a key of its own and the time it was made, "N waiting to
 // send" is shown (and survives closing the tab), and the queue goes to the server in one
 // request when the network returns (the "online" event, then every 20 s while scans wait).
-function offlineScanning(form) {
+function offlineScanning(form, counted) {
   "use strict";
   const queue = window.OfflineQueue;
   const sessionId = Number(form.dataset.session);
@@ -289,6 +293,7 @@ function offlineScanning(form) {
     sending = true;
     return queue.sendAll(sessionId, form.dataset.sync, csrf ? csrf.value : "", (results) => {
       lostAt = 0; // the server answered: the network is back
+      counted(results.filter((r) => r.outcome === "applied").length);
       results.forEach((r) => {
         const person = byEnrollment.get(r.enrollment_id);
         if (person && !person.status && ["applied", "already", "pending"].includes(r.outcome)) {

@@ -106,6 +106,7 @@ def test_five_cards_typed_offline_survive_reload_and_arrive_once(
         "Đã gửi: 5 lần quét thẻ thực hiện khi không có mạng.")
     assert not waiting(page).is_visible()
     assert requests.paths.count(f"/sessions/{session.id}/attendance/sync") == 1
+    assert page.locator("#scan-count").inner_text() == "5"  # recorded from this page
     shot(page, "offline-scan-3-sent")
 
     db.session.expire_all()
