@@ -80,9 +80,10 @@ def _valid_certificate_ids(enrollment_ids: Sequence[int]) -> set[int]:
     )
 
 
-def _refuse_reopened(class_ids: set[int]) -> None:
+def refuse_while_reopened(class_ids: set[int]) -> None:
     """A class reopened after its close-out keeps its old outcomes until it is closed out
-    again; certificates wait for that close-out, which recomputes them (one query)."""
+    again; certificates wait for that close-out, which recomputes them (one query; the rule
+    of Class.is_reopened)."""
     reopened = db.session.scalar(
         select(Class.title)
         .where(Class.id.in_(class_ids), Class.closed_at.is_(None),
@@ -115,7 +116,7 @@ def issue_certificates(
                     name=enrollment.user.full_name,
                 )
             )
-    _refuse_reopened({e.class_id for e in enrollments})
+    refuse_while_reopened({e.class_id for e in enrollments})
     issued_on = issued_on or local_today()
     year = issued_on.year
     # Take the counter lock first: the check below then sees every issue that finished before.
@@ -218,7 +219,7 @@ def reissue_certificate(
     enrollment = db.session.get(Enrollment, cert.enrollment_id)
     if enrollment is None or enrollment.outcome != "completed":
         raise DomainError(_l("The enrolment is no longer completed: nothing to reissue."))
-    _refuse_reopened({enrollment.class_id})
+    refuse_while_reopened({enrollment.class_id})
     issued_on = issued_on or local_today()
     year = issued_on.year
     numbering.lock_counter(year)

@@ -107,6 +107,8 @@ def start_batch(class_id: int, what: str):
         return redirect(url_for("certificates.class_certificates", class_id=class_id))
     params = {"class_id": klass.id, "base_url": _base_url()}
     with saving() as done:
+        if what == "issue":  # refused here, not by a job that fails in the background
+            services.refuse_while_reopened({klass.id})
         job = start_job(BATCHES[what], params, actor=_actor())  # commits: the worker reads it
     if not done:
         return redirect(url_for("certificates.class_certificates", class_id=class_id))

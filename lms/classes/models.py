@@ -124,6 +124,12 @@ class Class(db.Model):
     def is_cancelled(self) -> bool:
         return self.cancelled_at is not None
 
+    @property
+    def is_reopened(self) -> bool:
+        """Reopened after its close-out and not closed out again: its outcomes may still
+        change, so no certificate is issued (certificates.services.refuse_while_reopened)."""
+        return self.reopened_at is not None and self.closed_at is None
+
 
 class ClassSession(db.Model):
     __tablename__ = "class_sessions"

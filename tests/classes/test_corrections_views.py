@@ -167,3 +167,24 @@ def test_year_to_date_and_the_cli_use_the_centers_new_year(app, client, login, m
     text = _xlsx_text(output.read_bytes())
     assert f"(đến ngày 01/01/{Y + 1})" in text  # year to date: the center's today
     assert f"{AS_OF} 06:30 01/01/{Y + 1}" in text
+
+
+def test_a_reopened_class_offers_no_certificate_to_issue_and_refuses_before_any_job(
+    client, login, world
+):
+    """Reopened: the hub and the certificates page say why there is no "Issue" button; a
+    batch posted anyway is refused with that message and starts no job."""
+    from lms.core.models import Job
+
+    klass, _s1, _s2, _people, director = world
+    login(director)
+    assert "Cấp tất cả (1)" in client.get(f"/classes/{klass.id}/hub").text
+    client.post(f"/classes/{klass.id}/reopen", data={"reopen-reason": "Sửa sai sót"})
+    waits = "Lớp đang được mở lại: giấy chứng nhận được cấp sau khi kết thúc lớp lại."
+    for path in (f"/classes/{klass.id}/hub", f"/classes/{klass.id}/certificates"):
+        page = client.get(path).text
+        assert waits in page
+        assert "Cấp tất cả" not in page
+    response = client.post(f"/classes/{klass.id}/certificates/issue", follow_redirects=True)
+    assert "hãy kết thúc lớp lại trước khi cấp giấy chứng nhận" in response.text
+    assert db.session.scalar(select(Job.id)) is None
