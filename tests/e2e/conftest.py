@@ -118,3 +118,22 @@ def sign_in(page, base_url: str, username: str, password: str = "secret-pass") -
     page.get_by_label("Mật khẩu").fill(password)
     page.get_by_role("button", name="Đăng nhập").click()
     page.wait_for_load_state()
+
+
+def scan_door(make, names: list[str]):
+    """A session starting now in a conference whose instructor is "giangvien", the trainees
+    `names` of one unit enrolled in it, and an outsider enrolled in another class: the scan
+    page's journeys. Returns (day, klass, session, unit, trainees, enrollments, outsider)."""
+    from tests.attendance.conftest import session_times_around_now
+
+    day, starts, ends = session_times_around_now(started_minutes_ago=0)
+    instructor = make.instructor(username="giangvien", full_name="Lê Thị Thu Hà")
+    klass = make.klass(title="Hội nghị quán triệt Nghị quyết", start_date=day,
+                       instructors=[instructor])
+    session = make.session(klass, on_date=day, starts_at=starts, ends_at=ends)
+    unit = make.unit(name="Đảng bộ phường Hoàng Liệt")
+    trainees = [make.trainee(full_name=name, unit=unit) for name in names]
+    enrollments = [make.enrollment(klass, trainee) for trainee in trainees]
+    outsider = make.trainee(full_name="Hoàng Thị Ngoài", unit=unit)
+    make.enrollment(make.klass(start_date=day), outsider)
+    return day, klass, session, unit, trainees, enrollments, outsider

@@ -17,8 +17,7 @@ from lms.cards.services import issue_cards, revoke_and_reissue
 from lms.core.actors import SYSTEM
 from lms.core.models import AuditLog
 from lms.extensions import db
-from tests.attendance.conftest import session_times_around_now
-from tests.e2e.conftest import CHROMIUM, CHROMIUM_ARGS, VIEWPORTS, shot, sign_in
+from tests.e2e.conftest import CHROMIUM, CHROMIUM_ARGS, VIEWPORTS, scan_door, shot, sign_in
 
 WIDTH, HEIGHT, FPS = 320, 240, 10
 
@@ -49,18 +48,9 @@ def write_y4m(path: Path, frames: list[Image.Image]) -> None:
 
 @pytest.fixture
 def door(make):
-    day, starts, ends = session_times_around_now(started_minutes_ago=0)
-    instructor = make.instructor(username="giangvien", full_name="Lê Thị Thu Hà")
-    klass = make.klass(title="Hội nghị quán triệt Nghị quyết", start_date=day,
-                       instructors=[instructor])
-    session = make.session(klass, on_date=day, starts_at=starts, ends_at=ends)
-    unit = make.unit(name="Đảng bộ phường Hoàng Liệt")
-    names = ["Nguyễn Văn An", "Trần Thị Bình", "Đặng Quốc Cường", "Phạm Thị Dung"]
-    trainees = [make.trainee(full_name=n, unit=unit) for n in names]
-    for trainee in trainees:
-        make.enrollment(klass, trainee)
-    outsider = make.trainee(full_name="Hoàng Thị Ngoài", unit=unit)
-    make.enrollment(make.klass(start_date=day), outsider)
+    _day, klass, session, unit, trainees, _enrollments, outsider = scan_door(
+        make, ["Nguyễn Văn An", "Trần Thị Bình", "Đặng Quốc Cường", "Phạm Thị Dung"])
+    instructor = klass.instructors[0]
     lost = make.trainee(full_name="Vũ Văn Mất", unit=unit)
     make.enrollment(klass, lost)
     db.session.flush()

@@ -12,23 +12,14 @@ from lms.cards.services import issue_cards
 from lms.core.actors import SYSTEM
 from lms.core.models import AuditLog
 from lms.extensions import db
-from tests.attendance.conftest import session_times_around_now
-from tests.e2e.conftest import shot, sign_in
+from tests.e2e.conftest import scan_door, shot, sign_in
 from tests.e2e.test_offline_roster import RequestLog
 
 
 @pytest.fixture
 def door(make):
-    day, starts, ends = session_times_around_now(started_minutes_ago=0)
-    instructor = make.instructor(username="giangvien", full_name="Lê Thị Thu Hà")
-    klass = make.klass(title="Hội nghị quán triệt Nghị quyết", start_date=day,
-                       instructors=[instructor])
-    session = make.session(klass, on_date=day, starts_at=starts, ends_at=ends)
-    unit = make.unit(name="Đảng bộ phường Hoàng Liệt")
-    trainees = [make.trainee(full_name=f"Nguyễn Thị Quét {i:02d}", unit=unit) for i in range(8)]
-    enrollments = [make.enrollment(klass, t) for t in trainees]
-    outsider = make.trainee(full_name="Hoàng Thị Ngoài", unit=unit)
-    make.enrollment(make.klass(start_date=day), outsider)
+    _day, _klass, session, _unit, trainees, enrollments, outsider = scan_door(
+        make, [f"Nguyễn Thị Quét {i:02d}" for i in range(8)])
     db.session.flush()
     cards = issue_cards([*trainees, outsider], actor=SYSTEM)
     db.session.commit()
